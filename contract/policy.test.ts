@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from './duration.ts';
+import { KEYS } from './keys.ts';
+import { mergeAnnotations, resolveOptIn } from './opt-in.ts';
+import { parsePolicy } from './policy.ts';
+import { formatBytes, parseQuantity } from './quantity.ts';
+
+const base = { [KEYS.logDir]: '/log' };
+
+describe('parseQuantity', () => {
+  it.each([
+    ['1Gi', 2 ** 30],
+    ['512Mi', 512 * 2 ** 20],
+    ['1G', 1e9],
+    ['1.5Ki', 1536],
+    ['1e3', 1000],
+    ['100', 100],
+  ])('%s is %d bytes', (text, bytes) => expect(parseQuantity(text)).toBe(bytes));
+
+  it.each(['1GB', '100m', 'Gi', '-1Gi', '', '1 Gi'])('refuses %j', (text) =>
+    expect(parseQuantity(text)).toBeUndefined(),
+  );
+
+  it('formats bytes in binary units', () => {
+    expect(formatBytes(200 * 2 ** 20)).toBe('200Mi');
+    expect(formatBytes(1.5 * 2 ** 30)).toBe('1.5Gi');
+    expect(formatBytes(12)).toBe('12B');
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['12h', 43_200_000],
+    ['7d', 604_800_000],
+    ['1h30m', 5_400_000],
+    ['2w', 1_209_600_000],
+  ])('%s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['7days', '7', 'd', '1h 30m', '-1h'])('refuses %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
+});
+
+describe('parsePolicy', () => {
+  it('fills every field from the built-in defaults', () => {
+    const result = parsePolicy(base);
+    expect(result).toEqual({
+      ok: true,
+      warnings: [],
+      policy: {
+        logDir: '/log',
+        containers: undefined,
+        sizeLimit: '1Gi',
+        sizeLimitBytes: 2 ** 30,
+        maxTotalBytes: Math.floor(2 ** 30 * 0.8),
+        maxFileBytes: Math.floor(2 ** 30 * 0.1),
+        hardLimitBytes: Math.floor(2 ** 30 * 0.95),
+        maxAgeMs: 7 * 86_400_000,
+        maxFiles: 10,
+        compress: 'gzip',
+        compressLevel: 6,
+        closedAfterMs: 300_000,
+        schedule: '* * * * *',
+        recursive: false,
+        sidecar: {
+          cpuRequest: '10m',
+          cpuLimit: '1',
+          memoryRequest: '32Mi',
+          memoryLimit: '128Mi',
+          runAsUser: undefined,
+          runAsGroup: undefined,
+        },
+      },
+    });
+  });
+
+  it('prefers annotations over the fallback, and the fallback over built-in defaults', () => {
+    const result = parsePolicy(
+      { ...base, [KEYS.maxAge]: '12h' },
+      { [KEYS.maxAge]: '1d', [KEYS.sizeLimit]: '200Mi', [KEYS.logDir]: '/ignored' },
+    );
+    expect(result.ok && result.policy).toMatchObject({
+      maxAgeMs: 43_200_000,
+      sizeLimitBytes: 200 * 2 ** 20,
+      logDir: '/log',
+    });
+  });
+
+  it('takes the zstd default level and accepts levels in its range', () => {
+    const zstd = parsePolicy({ ...base, [KEYS.compress]: 'zstd' });
+    expect(zstd.ok && zstd.policy.compressLevel).toBe(3);
+    const high = parsePolicy({ ...base, [KEYS.compress]: 'zstd', [KEYS.compressLevel]: '19' });
+    expect(high.ok && high.policy.compressLevel).toBe(19);
+  });
+
+  it.each([
+    [KEYS.maxAge, '7days', 'logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d'],
+    [
+      KEYS.sizeLimit,
+      '1GB',
+      'logward.io/size-limit: "1GB" is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi',
+    ],
+    [KEYS.logDir, 'log', 'logward.io/log-dir: "log" is not an absolute path; use e.g. /log or /var/log/app'],
+    [
+      KEYS.maxFiles,
+      'ten',
+      'logward.io/max-files: "ten" is not a whole number; use e.g. 10 (0 keeps no rotated files)',
+    ],
+    [KEYS.compress, 'lz4', 'logward.io/compress: "lz4" is not supported; use gzip, zstd or none'],
+    [
+      KEYS.compressLevel,
+      '12',
+      'logward.io/compress-level: "12" is not a gzip level; use a whole number from 1 to 9',
+    ],
+    [
+      KEYS.maxTotalSize,
+      '150%',
+      'logward.io/max-total-size: "150%" is not a percent between 0 and 100 of logward.io/size-limit; use e.g. 80%',
+    ],
+    [
+      KEYS.schedule,
+      'hourly',
+      'logward.io/schedule: "hourly" is not a cron expression; use e.g. "* * * * *" or "*/30 * * * * *"',
+    ],
+    [KEYS.recursive, 'yes', 'logward.io/recursive: "yes" is not a boolean; use "true" or "false"'],
+    [
+      KEYS.sidecarRunAsUser,
+      '0',
+      'logward.io/sidecar-run-as-user: "0" is not a non-root numeric id; use a whole number from 1, e.g. 1000',
+    ],
+    [
+      KEYS.sidecarCpuLimit,
+      '1 core',
+      'logward.io/sidecar-cpu-limit: "1 core" is not a CPU quantity; use e.g. 100m or 1, or none',
+    ],
+    [
+      KEYS.containers,
+      'App',
+      'logward.io/containers: "App" is not a comma list of container names ("App" invalid); use e.g. app,worker',
+    ],
+  ])('names %s, the value and the accepted form', (key, value, message) => {
+    const result = parsePolicy({ ...base, [key]: value });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([{ key, value, message }]);
+  });
+
+  it('requires a log directory when no default is configured', () => {
+    const result = parsePolicy({});
+    expect(!result.ok && result.problems.map((p) => p.key)).toEqual([KEYS.logDir]);
+  });
+
+  it('collects every problem in one pass', () => {
+    const result = parsePolicy({ [KEYS.maxAge]: 'x', [KEYS.maxFiles]: '-1', [KEYS.compress]: 'rar' });
+    expect(!result.ok && result.problems.map((p) => p.key)).toEqual([
+      KEYS.logDir,
+      KEYS.maxAge,
+      KEYS.maxFiles,
+      KEYS.compress,
+    ]);
+  });
+
+  it('refuses a budget above the size limit, and a file cap above the budget', () => {
+    const result = parsePolicy({
+      ...base,
+      [KEYS.sizeLimit]: '1Gi',
+      [KEYS.maxTotalSize]: '2Gi',
+      [KEYS.maxFileSize]: '3Gi',
+    });
+    expect(!result.ok && result.problems.map((p) => p.message)).toEqual([
+      'logward.io/max-total-size: "2Gi" is above logward.io/size-limit: "1Gi"; use at most the size limit, e.g. 80%',
+      'logward.io/max-total-size: "2Gi" is above logward.io/hard-limit: "95%"; the budget must sit below the last-resort line',
+      'logward.io/max-file-size: "3Gi" is above logward.io/max-total-size: "2Gi"; a single file could exceed the whole budget',
+    ]);
+  });
+
+  it('refuses a sidecar request above its limit', () => {
+    const result = parsePolicy({
+      ...base,
+      [KEYS.sidecarCpuRequest]: '2',
+      [KEYS.sidecarMemoryRequest]: '1Gi',
+    });
+    expect(!result.ok && result.problems.map((p) => p.key)).toEqual([
+      KEYS.sidecarCpuRequest,
+      KEYS.sidecarMemoryRequest,
+    ]);
+  });
+
+  it('drops a limit written as none', () => {
+    const result = parsePolicy({ ...base, [KEYS.sidecarCpuLimit]: 'none' });
+    expect(result.ok && result.policy.sidecar.cpuLimit).toBeUndefined();
+  });
+
+  it('warns on unknown keys with a suggestion, and on a budget with little headroom', () => {
+    const result = parsePolicy({ ...base, 'logward.io/max-ages': '1d', [KEYS.maxTotalSize]: '94%' });
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      'logward.io/max-ages is not a Logward annotation and is ignored; did you mean logward.io/max-age?',
+      'logward.io/max-total-size: "94%" is over 90% of logward.io/size-limit: a burst between sweeps may reach the limit and get the pod evicted',
+    ]);
+  });
+});
+
+describe('resolveOptIn', () => {
+  const t = { [KEYS.inject]: 'true' };
+  const f = { [KEYS.inject]: 'false' };
+  it.each([
+    [t, {}, 'in'],
+    [f, t, 'out'],
+    [t, f, 'in'],
+    [{}, t, 'in'],
+    [{}, f, 'out'],
+    [{}, {}, 'unset'],
+    [{ [KEYS.inject]: 'yes' }, t, 'invalid'],
+    [{}, { [KEYS.inject]: 'on' }, 'invalid'],
+  ])('pod %j, workload %j -> %s', (pod, workload, kind) =>
+    expect(resolveOptIn(pod, workload).kind).toBe(kind),
+  );
+
+  it('names the key and value of an invalid opt-in', () => {
+    const result = resolveOptIn({ [KEYS.inject]: 'yes' }, {});
+    expect(result).toEqual({
+      kind: 'invalid',
+      problem: {
+        key: KEYS.inject,
+        value: 'yes',
+        message: 'logward.io/inject: "yes" is not a boolean; use "true" or "false"',
+      },
+    });
+  });
+
+  it('merges our keys only, the pod winning key by key', () => {
+    expect(
+      mergeAnnotations(
+        { [KEYS.maxAge]: '1d', [KEYS.maxFiles]: '3', 'other.io/x': 'y' },
+        { [KEYS.maxAge]: '2d', 'kubectl.kubernetes.io/restartedAt': 'now' },
+      ),
+    ).toEqual({ [KEYS.maxAge]: '2d', [KEYS.maxFiles]: '3' });
+  });
+});

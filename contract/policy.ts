@@ -1,0 +1,343 @@
+import { validate as isCronExpression } from 'node-cron';
+import { parseDuration } from './duration.ts';
+import { ALL_KEYS, isOurKey, KEYS, type Key } from './keys.ts';
+import { parseQuantity } from './quantity.ts';
+import { BUILTIN_DEFAULTS } from './reference.ts';
+
+/** What users write: annotation values, all strings, all optional. */
+export type RawAnnotations = Readonly<Record<string, string | undefined>>;
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** The sidecar container's knobs; `undefined` resources mean "no limit" (`none`). */
+export interface SidecarSettings {
+  cpuRequest: string | undefined;
+  cpuLimit: string | undefined;
+  memoryRequest: string | undefined;
+  memoryLimit: string | undefined;
+  runAsUser: number | undefined;
+  runAsGroup: number | undefined;
+}
+
+/** The parsed policy: numbers and durations, every field filled in. */
+export interface Policy {
+  logDir: string;
+  /** Containers that get the mount; `undefined` means every app container. */
+  containers: readonly string[] | undefined;
+  /** The quantity exactly as written, for `emptyDir.sizeLimit`. */
+  sizeLimit: string;
+  sizeLimitBytes: number;
+  maxTotalBytes: number;
+  maxFileBytes: number;
+  hardLimitBytes: number;
+  maxAgeMs: number;
+  maxFiles: number;
+  compress: Compression;
+  compressLevel: number;
+  closedAfterMs: number;
+  schedule: string;
+  recursive: boolean;
+  sidecar: SidecarSettings;
+}
+
+export interface Problem {
+  key: string;
+  value: string | undefined;
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; policy: Policy; warnings: string[] }
+  | { ok: false; problems: Problem[]; warnings: string[] };
+
+const LEVELS: Record<Compression, { min: number; max: number; default: number }> = {
+  gzip: { min: 1, max: 9, default: 6 },
+  zstd: { min: 1, max: 19, default: 3 },
+  none: { min: 0, max: 0, default: 0 },
+};
+
+const CPU = /^(\d+(?:\.\d+)?|\.\d+)m?$/;
+const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PERCENT = /^(\d+(?:\.\d+)?)%$/;
+
+/**
+ * Reads every policy key from `raw`, falling back to `fallback` (cluster defaults given to the
+ * webhook, or the sidecar's flags) and then to the built-in defaults. Collects every problem
+ * rather than stopping at the first, so one `kubectl apply` shows all of them.
+ */
+export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}): ParseResult {
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const value = (key: Key): string | undefined => raw[key] ?? fallback[key] ?? BUILTIN_DEFAULTS[key];
+  const problem = (key: Key, message: string) => problems.push({ key, value: value(key), message });
+  const quoted = (key: Key) => `${key}: ${JSON.stringify(value(key))}`;
+
+  for (const name of Object.keys(raw)) {
+    if (isOurKey(name) && !(ALL_KEYS as readonly string[]).includes(name)) {
+      const hint = closestKey(name);
+      warnings.push(
+        `${name} is not a Logward annotation and is ignored${hint ? `; did you mean ${hint}?` : ''}`,
+      );
+    }
+  }
+
+  const logDir = value(KEYS.logDir);
+  if (logDir === undefined || logDir === '') {
+    problem(
+      KEYS.logDir,
+      `${KEYS.logDir} is required (no default log directory is configured); use e.g. /log`,
+    );
+  } else if (!logDir.startsWith('/') || logDir.split('/').includes('..') || logDir.includes('\0')) {
+    problem(KEYS.logDir, `${quoted(KEYS.logDir)} is not an absolute path; use e.g. /log or /var/log/app`);
+  } else if (logDir === '/') {
+    problem(KEYS.logDir, `${quoted(KEYS.logDir)} is the root directory; use the directory the app logs into`);
+  }
+
+  let containers: string[] | undefined;
+  const containersText = value(KEYS.containers);
+  if (containersText !== undefined && containersText.trim() !== '') {
+    containers = containersText.split(',').map((name) => name.trim());
+    const bad = containers.filter((name) => !CONTAINER_NAME.test(name));
+    if (bad.length > 0) {
+      problem(
+        KEYS.containers,
+        `${quoted(KEYS.containers)} is not a comma list of container names (${bad.map((b) => JSON.stringify(b)).join(', ')} invalid); use e.g. app,worker`,
+      );
+    }
+  }
+
+  const sizeLimit = value(KEYS.sizeLimit) ?? '';
+  const sizeLimitBytes = parseQuantity(sizeLimit);
+  if (sizeLimitBytes === undefined || sizeLimitBytes <= 0) {
+    problem(
+      KEYS.sizeLimit,
+      `${quoted(KEYS.sizeLimit)} is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi`,
+    );
+  }
+
+  const relativeSize = (key: Key): number | undefined => {
+    const text = value(key) ?? '';
+    const percent = PERCENT.exec(text.trim());
+    if (percent) {
+      const share = Number(percent[1]);
+      if (share <= 0 || share > 100) {
+        problem(key, `${quoted(key)} is not a percent between 0 and 100 of ${KEYS.sizeLimit}; use e.g. 80%`);
+        return undefined;
+      }
+      return sizeLimitBytes === undefined ? undefined : Math.floor((sizeLimitBytes * share) / 100);
+    }
+    const bytes = parseQuantity(text);
+    if (bytes === undefined || bytes <= 0) {
+      problem(
+        key,
+        `${quoted(key)} is not a Kubernetes quantity or a percent of ${KEYS.sizeLimit}; use e.g. 800Mi or 80%`,
+      );
+    }
+    return bytes;
+  };
+  const maxTotalBytes = relativeSize(KEYS.maxTotalSize);
+  const maxFileBytes = relativeSize(KEYS.maxFileSize);
+  const hardLimitBytes = relativeSize(KEYS.hardLimit);
+
+  const duration = (key: Key, example: string): number | undefined => {
+    const ms = parseDuration(value(key) ?? '');
+    if (ms === undefined) problem(key, `${quoted(key)} is not a duration; use e.g. ${example}`);
+    return ms;
+  };
+  const maxAgeMs = duration(KEYS.maxAge, '12h or 7d');
+  const closedAfterMs = duration(KEYS.closedAfter, '5m or 30s');
+
+  const maxFilesText = value(KEYS.maxFiles) ?? '';
+  const maxFiles = /^\d+$/.test(maxFilesText.trim()) ? Number(maxFilesText) : undefined;
+  if (maxFiles === undefined) {
+    problem(
+      KEYS.maxFiles,
+      `${quoted(KEYS.maxFiles)} is not a whole number; use e.g. 10 (0 keeps no rotated files)`,
+    );
+  }
+
+  const compressText = (value(KEYS.compress) ?? '').trim();
+  const compress = (['gzip', 'zstd', 'none'] as const).find((c) => c === compressText);
+  if (compress === undefined)
+    problem(KEYS.compress, `${quoted(KEYS.compress)} is not supported; use gzip, zstd or none`);
+
+  let compressLevel = LEVELS[compress ?? 'gzip'].default;
+  const levelText = value(KEYS.compressLevel);
+  if (levelText !== undefined && compress !== undefined && compress !== 'none') {
+    const range = LEVELS[compress];
+    const level = /^\d+$/.test(levelText.trim()) ? Number(levelText) : Number.NaN;
+    if (!(level >= range.min && level <= range.max)) {
+      problem(
+        KEYS.compressLevel,
+        `${quoted(KEYS.compressLevel)} is not a ${compress} level; use a whole number from ${range.min} to ${range.max}`,
+      );
+    } else {
+      compressLevel = level;
+    }
+  }
+
+  const schedule = (value(KEYS.schedule) ?? '').trim();
+  if (!isCronExpression(schedule)) {
+    problem(
+      KEYS.schedule,
+      `${quoted(KEYS.schedule)} is not a cron expression; use e.g. "* * * * *" or "*/30 * * * * *"`,
+    );
+  }
+
+  const recursive = boolean(KEYS.recursive, value(KEYS.recursive), problem);
+
+  const cpu = (key: Key): string | undefined => {
+    const text = (value(key) ?? 'none').trim();
+    if (text === 'none') return undefined;
+    if (!CPU.test(text)) problem(key, `${quoted(key)} is not a CPU quantity; use e.g. 100m or 1, or none`);
+    return text;
+  };
+  const memory = (key: Key): string | undefined => {
+    const text = (value(key) ?? 'none').trim();
+    if (text === 'none') return undefined;
+    if (parseQuantity(text) === undefined) {
+      problem(key, `${quoted(key)} is not a memory quantity; use e.g. 64Mi or 256Mi, or none`);
+    }
+    return text;
+  };
+  const id = (key: Key): number | undefined => {
+    const text = value(key);
+    if (text === undefined) return undefined;
+    const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+    if (!(n >= 1 && n <= 2 ** 31 - 1)) {
+      problem(key, `${quoted(key)} is not a non-root numeric id; use a whole number from 1, e.g. 1000`);
+      return undefined;
+    }
+    return n;
+  };
+  const sidecar: SidecarSettings = {
+    cpuRequest: cpu(KEYS.sidecarCpuRequest),
+    cpuLimit: cpu(KEYS.sidecarCpuLimit),
+    memoryRequest: memory(KEYS.sidecarMemoryRequest),
+    memoryLimit: memory(KEYS.sidecarMemoryLimit),
+    runAsUser: id(KEYS.sidecarRunAsUser),
+    runAsGroup: id(KEYS.sidecarRunAsGroup),
+  };
+  if (sidecar.cpuRequest && sidecar.cpuLimit && cpuMillis(sidecar.cpuRequest) > cpuMillis(sidecar.cpuLimit)) {
+    problem(
+      KEYS.sidecarCpuRequest,
+      `${quoted(KEYS.sidecarCpuRequest)} is above ${quoted(KEYS.sidecarCpuLimit)}`,
+    );
+  }
+  if (
+    sidecar.memoryRequest &&
+    sidecar.memoryLimit &&
+    (parseQuantity(sidecar.memoryRequest) ?? 0) > (parseQuantity(sidecar.memoryLimit) ?? Infinity)
+  ) {
+    problem(
+      KEYS.sidecarMemoryRequest,
+      `${quoted(KEYS.sidecarMemoryRequest)} is above ${quoted(KEYS.sidecarMemoryLimit)}`,
+    );
+  }
+
+  // Cross-field checks only where both sides parsed, so one typo yields one message.
+  if (sizeLimitBytes !== undefined) {
+    if (maxTotalBytes !== undefined && maxTotalBytes > sizeLimitBytes) {
+      problem(
+        KEYS.maxTotalSize,
+        `${quoted(KEYS.maxTotalSize)} is above ${quoted(KEYS.sizeLimit)}; use at most the size limit, e.g. 80%`,
+      );
+    } else if (maxTotalBytes !== undefined && maxTotalBytes > sizeLimitBytes * 0.9) {
+      warnings.push(
+        `${quoted(KEYS.maxTotalSize)} is over 90% of ${KEYS.sizeLimit}: a burst between sweeps may reach the limit and get the pod evicted`,
+      );
+    }
+    if (hardLimitBytes !== undefined && hardLimitBytes > sizeLimitBytes) {
+      problem(
+        KEYS.hardLimit,
+        `${quoted(KEYS.hardLimit)} is above ${quoted(KEYS.sizeLimit)}; use at most the size limit, e.g. 95%`,
+      );
+    }
+  }
+  if (maxTotalBytes !== undefined && hardLimitBytes !== undefined && maxTotalBytes > hardLimitBytes) {
+    problem(
+      KEYS.maxTotalSize,
+      `${quoted(KEYS.maxTotalSize)} is above ${quoted(KEYS.hardLimit)}; the budget must sit below the last-resort line`,
+    );
+  }
+  if (maxFileBytes !== undefined && maxTotalBytes !== undefined && maxFileBytes > maxTotalBytes) {
+    problem(
+      KEYS.maxFileSize,
+      `${quoted(KEYS.maxFileSize)} is above ${quoted(KEYS.maxTotalSize)}; a single file could exceed the whole budget`,
+    );
+  }
+  if (closedAfterMs !== undefined && closedAfterMs < 10_000) {
+    warnings.push(
+      `${quoted(KEYS.closedAfter)} is under 10s: a log shipper may not have finished reading a file before it is compressed`,
+    );
+  }
+
+  if (problems.length > 0) return { ok: false, problems, warnings };
+  return {
+    ok: true,
+    warnings,
+    policy: {
+      logDir: logDir!,
+      containers,
+      sizeLimit: sizeLimit.trim(),
+      sizeLimitBytes: sizeLimitBytes!,
+      maxTotalBytes: maxTotalBytes!,
+      maxFileBytes: maxFileBytes!,
+      hardLimitBytes: hardLimitBytes!,
+      maxAgeMs: maxAgeMs!,
+      maxFiles: maxFiles!,
+      compress: compress!,
+      compressLevel,
+      closedAfterMs: closedAfterMs!,
+      schedule,
+      recursive: recursive!,
+      sidecar,
+    },
+  };
+}
+
+/** `"true"` / `"false"` only: `"yes"` or `"1"` silently meaning something is how outages start. */
+export function boolean(
+  key: Key,
+  text: string | undefined,
+  problem: (key: Key, message: string) => void,
+): boolean | undefined {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (text === undefined) return undefined;
+  problem(key, `${key}: ${JSON.stringify(text)} is not a boolean; use "true" or "false"`);
+  return undefined;
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => p.message).join('; ');
+}
+
+function cpuMillis(text: string): number {
+  return text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
+}
+
+function closestKey(name: string): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const key of ALL_KEYS) {
+    const distance = editDistance(name, key);
+    if (distance <= 3 && (!best || distance < best.distance)) best = { key, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
