@@ -1,0 +1,331 @@
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from '../contract/keys.ts';
+import { type Decision, decide } from './decide.ts';
+import { diffPatch } from './patch.ts';
+import { applyStrict, appPod, cluster, container, deepFreeze } from './testing.ts';
+
+const context = { ...cluster, namespace: 'shop', workloadAnnotations: {} };
+
+function injected(decision: Decision): V1Pod {
+  if (decision.kind !== 'inject') throw new Error(`expected inject, got ${JSON.stringify(decision)}`);
+  return decision.pod;
+}
+
+function sidecarOf(pod: V1Pod): V1Container {
+  const found = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find(
+    (c) => c.name === 'logward-sidecar',
+  );
+  if (!found) throw new Error('no sidecar');
+  return found;
+}
+
+/** Every decision's patch must rebuild the mutated pod from the original under a strict applier. */
+function expectPatchRebuilds(original: V1Pod, decision: Decision) {
+  const mutated = injected(decision);
+  const operations = diffPatch(original, mutated);
+  expect(operations.every((op) => op.op === 'add')).toBe(true);
+  expect(applyStrict(original, operations)).toEqual(JSON.parse(JSON.stringify(mutated)));
+}
+
+describe('decide', () => {
+  it('adds a size-limited emptyDir, mounts, annotations volume and a native sidecar', () => {
+    const original = deepFreeze(appPod());
+    const decision = decide(original, context);
+    const pod = injected(decision);
+    expect(pod.spec?.volumes).toEqual([
+      { name: 'logward-logs', emptyDir: { sizeLimit: '1Gi' } },
+      {
+        name: 'logward-annotations',
+        downwardAPI: { items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] },
+      },
+    ]);
+    expect(pod.spec?.containers[0]?.volumeMounts).toEqual([{ name: 'logward-logs', mountPath: '/log' }]);
+    const sidecar = sidecarOf(pod);
+    expect(pod.spec?.initContainers).toEqual([sidecar]);
+    expect(sidecar).toMatchObject({
+      restartPolicy: 'Always',
+      image: 'ghcr.io/logward/logward:test',
+      args: [
+        'sidecar',
+        '--dir=/var/logward/logs',
+        '--annotations-file=/etc/logward/annotations',
+        '--metrics-port=9102',
+        '--size-limit=1Gi',
+      ],
+      volumeMounts: [
+        { name: 'logward-logs', mountPath: '/var/logward/logs' },
+        { name: 'logward-annotations', mountPath: '/etc/logward', readOnly: true },
+      ],
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '128Mi' } },
+    });
+    expect(pod.metadata?.annotations?.[KEYS.status]).toBe('injected');
+    expect(decision.kind === 'inject' && decision.notes).toEqual([
+      `the app's user is unknown, so the sidecar runs as 65532 and may be unable to cap live files; set ${KEYS.sidecarRunAsUser} to the uid that writes the logs`,
+    ]);
+    expectPatchRebuilds(original, decision);
+  });
+
+  it('runs the sidecar as the app container user, falling back to the pod-level one', () => {
+    const byContainer = decide(
+      appPod({
+        spec: { containers: [container('app', { securityContext: { runAsUser: 1000, runAsGroup: 3000 } })] },
+      }),
+      context,
+    );
+    expect(sidecarOf(injected(byContainer)).securityContext).toMatchObject({
+      runAsUser: 1000,
+      runAsGroup: 3000,
+    });
+    const byPod = decide(appPod({ spec: { securityContext: { runAsUser: 2000, fsGroup: 2000 } } }), context);
+    expect(sidecarOf(injected(byPod)).securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 2000 });
+    expect(byPod.kind === 'inject' && byPod.notes).toEqual([]);
+  });
+
+  it('never runs the sidecar as root, and says what to set', () => {
+    const decision = decide(appPod({ spec: { securityContext: { runAsUser: 0 } } }), context);
+    expect(sidecarOf(injected(decision)).securityContext?.runAsUser).toBe(65532);
+    expect(decision.kind === 'inject' && decision.notes[0]).toMatch(
+      /user is root.*logward.io\/sidecar-run-as-user/,
+    );
+    const fixed = decide(
+      appPod({
+        annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.sidecarRunAsUser]: '1001' },
+      }),
+      context,
+    );
+    expect(sidecarOf(injected(fixed)).securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1001 });
+  });
+
+  it('mounts only the listed containers, and names unknown ones with the choices', () => {
+    const spec = { containers: [container('app'), container('proxy'), container('worker')] };
+    const pod = injected(
+      decide(
+        appPod({
+          annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.containers]: 'app,worker' },
+          spec,
+        }),
+        context,
+      ),
+    );
+    expect(pod.spec?.containers.map((c) => (c.volumeMounts ?? []).length)).toEqual([1, 0, 1]);
+    const bad = decide(
+      appPod({
+        annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.containers]: 'app,web' },
+        spec,
+      }),
+      context,
+    );
+    expect(bad).toEqual({
+      kind: 'invalid',
+      warnings: [],
+      problems: [
+        {
+          key: KEYS.containers,
+          value: 'app,web',
+          message:
+            'logward.io/containers: "app,web" names "web", not a container of this pod; use some of app, proxy, worker',
+        },
+      ],
+    });
+  });
+
+  it('keeps existing init containers and native sidecars first, appending ours', () => {
+    const original = deepFreeze(
+      appPod({
+        spec: {
+          initContainers: [container('migrate'), container('mesh-proxy', { restartPolicy: 'Always' })],
+        },
+      }),
+    );
+    const decision = decide(original, context);
+    expect(injected(decision).spec?.initContainers?.map((c) => c.name)).toEqual([
+      'migrate',
+      'mesh-proxy',
+      'logward-sidecar',
+    ]);
+    expectPatchRebuilds(original, decision);
+  });
+
+  it('adds a classic container when native sidecars are unavailable', () => {
+    const decision = decide(appPod(), { ...context, mode: 'classic' });
+    const pod = injected(decision);
+    expect(pod.spec?.initContainers).toBeUndefined();
+    expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', 'logward-sidecar']);
+    expect(sidecarOf(pod).restartPolicy).toBeUndefined();
+  });
+
+  it('leaves run-to-completion pods alone in classic mode, and injects them natively', () => {
+    const job = appPod({ spec: { restartPolicy: 'OnFailure' } });
+    expect(decide(job, { ...context, mode: 'classic' })).toMatchObject({
+      kind: 'skip',
+      reasons: ['classic_sidecar_blocks_job'],
+    });
+    expect(decide(job, context).kind).toBe('inject');
+  });
+
+  it('avoids volume and port names already taken', () => {
+    const original = deepFreeze(
+      appPod({
+        spec: {
+          volumes: [
+            { name: 'logward-logs', emptyDir: {} },
+            { name: 'logward-annotations', configMap: { name: 'x' } },
+          ],
+          containers: [container('app', { ports: [{ containerPort: 9102 }, { containerPort: 9103 }] })],
+        },
+      }),
+    );
+    const decision = decide(original, context);
+    const pod = injected(decision);
+    expect(pod.spec?.volumes?.map((v) => v.name)).toEqual([
+      'logward-logs',
+      'logward-annotations',
+      'logward-logs-2',
+      'logward-annotations-2',
+    ]);
+    expect(sidecarOf(pod).ports).toEqual([{ name: 'logward-metrics', containerPort: 9104 }]);
+    expectPatchRebuilds(original, decision);
+  });
+
+  it('reuses a volume already mounted at log-dir and sets its missing sizeLimit', () => {
+    const original = deepFreeze(
+      appPod({
+        spec: {
+          volumes: [{ name: 'logs', emptyDir: {} }],
+          containers: [
+            container('app', { volumeMounts: [{ name: 'logs', mountPath: '/log/' }] }),
+            container('worker'),
+          ],
+        },
+      }),
+    );
+    const decision = decide(original, context);
+    const pod = injected(decision);
+    expect(pod.spec?.volumes?.[0]).toEqual({ name: 'logs', emptyDir: { sizeLimit: '1Gi' } });
+    expect(pod.spec?.containers[1]?.volumeMounts).toEqual([{ name: 'logs', mountPath: '/log/' }]);
+    expect(sidecarOf(pod).volumeMounts?.[0]).toEqual({ name: 'logs', mountPath: '/var/logward/logs' });
+    expect(decision.kind === 'inject' && decision.notes.slice(0, 2)).toEqual([
+      'reused volume "logs" that container "app" mounts at /log',
+      'set sizeLimit 1Gi on emptyDir "logs"',
+    ]);
+    expectPatchRebuilds(original, decision);
+  });
+
+  it('keeps a reused volume sizeLimit and budgets against it, with a warning', () => {
+    const decision = decide(
+      appPod({
+        spec: {
+          volumes: [{ name: 'logs', emptyDir: { sizeLimit: '500Mi' } }],
+          containers: [
+            container('app', { volumeMounts: [{ name: 'logs', mountPath: '/log', subPath: 'app' }] }),
+          ],
+        },
+      }),
+      context,
+    );
+    const pod = injected(decision);
+    expect(pod.spec?.volumes?.[0]).toEqual({ name: 'logs', emptyDir: { sizeLimit: '500Mi' } });
+    expect(sidecarOf(pod).args).toContain('--size-limit=500Mi');
+    expect(sidecarOf(pod).volumeMounts?.[0]).toEqual({
+      name: 'logs',
+      mountPath: '/var/logward/logs',
+      subPath: 'app',
+    });
+    expect(decision.kind === 'inject' && decision.warnings).toEqual([
+      'emptyDir "logs" already has sizeLimit 500Mi; Logward keeps it and budgets against it instead of 1Gi',
+    ]);
+  });
+
+  it('turns metrics off on the host network', () => {
+    const decision = decide(appPod({ spec: { hostNetwork: true } }), context);
+    const sidecar = sidecarOf(injected(decision));
+    expect(sidecar.args).toContain('--metrics-port=0');
+    expect(sidecar.ports).toBeUndefined();
+  });
+
+  it('opts in through the workload, the pod overriding key by key, and passes both to the sidecar', () => {
+    const original = deepFreeze(appPod({ annotations: null }));
+    const decision = decide(original, {
+      ...context,
+      workloadAnnotations: {
+        [KEYS.inject]: 'true',
+        [KEYS.logDir]: '/data/logs',
+        [KEYS.maxAge]: '3d',
+        [KEYS.compress]: 'zstd',
+      },
+    });
+    const pod = injected(decision);
+    expect(pod.spec?.containers[0]?.volumeMounts).toEqual([
+      { name: 'logward-logs', mountPath: '/data/logs' },
+    ]);
+    expect(sidecarOf(pod).args).toEqual(expect.arrayContaining(['--max-age=3d', '--compress=zstd']));
+    expect(pod.metadata?.annotations).toEqual({ [KEYS.status]: 'injected' });
+    expectPatchRebuilds(original, decision);
+  });
+
+  it('uses cluster defaults for what neither the pod nor the workload says', () => {
+    const decision = decide(appPod({ annotations: { [KEYS.inject]: 'true' } }), {
+      ...context,
+      defaults: { [KEYS.logDir]: '/var/log/app', [KEYS.sizeLimit]: '2Gi' },
+    });
+    const pod = injected(decision);
+    expect(pod.spec?.volumes?.[0]).toEqual({ name: 'logward-logs', emptyDir: { sizeLimit: '2Gi' } });
+    expect(pod.spec?.containers[0]?.volumeMounts?.[0]?.mountPath).toBe('/var/log/app');
+  });
+
+  it('escapes annotation keys with slashes in the patch', () => {
+    const original = deepFreeze(
+      appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', 'a~b/c': 'd' } }),
+    );
+    const operations = diffPatch(original, injected(decide(original, context)));
+    expect(operations).toContainEqual({
+      op: 'add',
+      path: '/metadata/annotations/logward.io~1status',
+      value: 'injected',
+    });
+  });
+
+  it.each([
+    ['namespace_excluded', appPod(), { namespace: 'kube-system' }],
+    ['not_opted_in', appPod({ annotations: null }), {}],
+    [
+      'opted_out',
+      appPod({ annotations: { [KEYS.inject]: 'false' } }),
+      { workloadAnnotations: { [KEYS.inject]: 'true' } },
+    ],
+    ['already_injected', appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.status]: 'injected' } }), {}],
+    ['no_containers', appPod({ spec: { containers: [] } }), {}],
+  ])('skips with %s', (reason, pod, extra) => {
+    expect(decide(pod, { ...context, ...extra })).toEqual({ kind: 'skip', reasons: [reason], warnings: [] });
+  });
+
+  it('refuses invalid annotations, naming key, value and form', () => {
+    const decision = decide(
+      appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.maxAge]: '7days' } }),
+      context,
+    );
+    expect(decision).toMatchObject({
+      kind: 'invalid',
+      problems: [
+        { key: KEYS.maxAge, message: 'logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d' },
+      ],
+    });
+  });
+
+  it('injects nothing into its own output', () => {
+    const once = injected(decide(appPod(), context));
+    expect(decide(once, context)).toMatchObject({ kind: 'skip', reasons: ['already_injected'] });
+    const stripped = structuredClone(once);
+    delete stripped.metadata?.annotations?.[KEYS.status];
+    expect(decide(stripped, context)).toMatchObject({ kind: 'skip', reasons: ['already_injected'] });
+  });
+});

@@ -1,0 +1,72 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
+import { mergeAnnotations, resolveOptIn } from '../contract/opt-in.ts';
+import { type Problem, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
+import { addLogVolumeAndSidecar } from './mutate.ts';
+import { SIDECAR_CONTAINER } from './names.ts';
+import type { SkipReason } from './reasons.ts';
+import type { SidecarImage, SidecarMode } from './sidecar-container.ts';
+
+/** Everything `decide` knows beyond the pod itself; gathered by the caller, so decide stays pure. */
+export interface DecideContext {
+  namespace: string | undefined;
+  /** Annotations of the owning workload (Deployment, CronJob, ...); `{}` when none or unknown. */
+  workloadAnnotations: RawAnnotations;
+  /** Cluster-wide defaults from the webhook's flags, keyed like annotations. */
+  defaults: RawAnnotations;
+  excludedNamespaces: ReadonlySet<string>;
+  image: SidecarImage;
+  mode: SidecarMode;
+}
+
+export type Decision =
+  | { kind: 'inject'; pod: V1Pod; notes: string[]; warnings: string[] }
+  | { kind: 'skip'; reasons: SkipReason[]; warnings: string[] }
+  | { kind: 'invalid'; problems: Problem[]; warnings: string[] };
+
+/** The webhook's one decision: what to do with this pod. Pure: never mutates `pod`, no clock, no I/O. */
+export function decide(pod: V1Pod, context: DecideContext): Decision {
+  if (context.namespace !== undefined && context.excludedNamespaces.has(context.namespace)) {
+    return skip('namespace_excluded');
+  }
+  const podAnnotations: RawAnnotations = pod.metadata?.annotations ?? {};
+  const optIn = resolveOptIn(podAnnotations, context.workloadAnnotations);
+  if (optIn.kind === 'invalid') return { kind: 'invalid', problems: [optIn.problem], warnings: [] };
+  if (optIn.kind === 'unset') return skip('not_opted_in');
+  if (optIn.kind === 'out') return skip('opted_out');
+  if (isInjected(pod)) return skip('already_injected');
+
+  const effective = mergeAnnotations(context.workloadAnnotations, podAnnotations);
+  const parsed = parsePolicy(effective, context.defaults);
+  if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems, warnings: parsed.warnings };
+  if (!pod.spec?.containers?.length) return skip('no_containers', parsed.warnings);
+  // A classic sidecar never exits, so a pod that should run to completion never would.
+  if (context.mode === 'classic' && (pod.spec.restartPolicy ?? 'Always') !== 'Always') {
+    return skip('classic_sidecar_blocks_job', parsed.warnings);
+  }
+
+  const mutated = structuredClone(pod);
+  const result = addLogVolumeAndSidecar(mutated, {
+    policy: parsed.policy,
+    effective: { ...context.defaults, ...effective },
+    image: context.image,
+    mode: context.mode,
+  });
+  if (!result.ok) return { kind: 'invalid', problems: result.problems, warnings: parsed.warnings };
+  return {
+    kind: 'inject',
+    pod: mutated,
+    notes: result.notes,
+    warnings: [...parsed.warnings, ...result.warnings],
+  };
+}
+
+export function isInjected(pod: V1Pod): boolean {
+  if (pod.metadata?.annotations?.[KEYS.status] === STATUS_INJECTED) return true;
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  return containers.some((c) => c.name === SIDECAR_CONTAINER);
+}
+
+function skip(reason: SkipReason, warnings: string[] = []): Decision {
+  return { kind: 'skip', reasons: [reason], warnings };
+}

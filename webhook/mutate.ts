@@ -1,0 +1,206 @@
+import type { V1Container, V1Pod, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
+import type { Policy, Problem, RawAnnotations } from '../contract/policy.ts';
+import {
+  ANNOTATIONS_FILE,
+  ANNOTATIONS_VOLUME,
+  DEFAULT_METRICS_PORT,
+  FALLBACK_UID,
+  LOGS_VOLUME,
+  SIDECAR_LOGS_PATH,
+  uniqueName,
+} from './names.ts';
+import { type SidecarImage, type SidecarMode, sidecarContainer } from './sidecar-container.ts';
+
+export interface MutationInput {
+  policy: Policy;
+  effective: RawAnnotations;
+  image: SidecarImage;
+  mode: SidecarMode;
+}
+
+export type MutationResult =
+  | { ok: true; notes: string[]; warnings: string[] }
+  | { ok: false; problems: Problem[] };
+
+/**
+ * Adds the log volume, its mounts, the annotations volume and the sidecar to `pod`, in place.
+ * Append-only by design: every change adds an array element or a missing object key, so the
+ * JSON Patch diffed from it contains nothing but `add` operations.
+ */
+export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): MutationResult {
+  const { policy } = input;
+  const spec = pod.spec as V1PodSpec;
+  const notes: string[] = [];
+  const warnings: string[] = [];
+
+  const selected = selectContainers(spec, policy);
+  if (!selected.ok) return selected;
+  const targets = selected.containers;
+
+  const logDir = normalizePath(policy.logDir);
+  const existing = targets
+    .flatMap((c) => (c.volumeMounts ?? []).map((mount) => ({ container: c.name, mount })))
+    .find(({ mount }) => normalizePath(mount.mountPath) === logDir);
+
+  spec.volumes ??= [];
+  const volumeNames = new Set(spec.volumes.map((v) => v.name));
+  let sizeLimit = policy.sizeLimit;
+  let logsMount: V1VolumeMount;
+  if (existing) {
+    const { mount } = existing;
+    logsMount = withoutUndefined({
+      name: mount.name,
+      mountPath: SIDECAR_LOGS_PATH,
+      subPath: mount.subPath,
+      subPathExpr: mount.subPathExpr,
+    });
+    notes.push(
+      `reused volume "${mount.name}" that container "${existing.container}" mounts at ${policy.logDir}`,
+    );
+    sizeLimit = adoptVolume(
+      spec.volumes.find((v) => v.name === mount.name),
+      policy,
+      notes,
+      warnings,
+    );
+    for (const container of targets) {
+      if (!(container.volumeMounts ?? []).some((m) => normalizePath(m.mountPath) === logDir)) {
+        (container.volumeMounts ??= []).push({ ...mount });
+      }
+    }
+  } else {
+    const name = uniqueName(LOGS_VOLUME, volumeNames);
+    volumeNames.add(name);
+    spec.volumes.push({ name, emptyDir: { sizeLimit: policy.sizeLimit } });
+    logsMount = { name, mountPath: SIDECAR_LOGS_PATH };
+    for (const container of targets) (container.volumeMounts ??= []).push({ name, mountPath: policy.logDir });
+  }
+
+  const annotationsVolume = uniqueName(ANNOTATIONS_VOLUME, volumeNames);
+  spec.volumes.push({
+    name: annotationsVolume,
+    downwardAPI: { items: [{ path: ANNOTATIONS_FILE, fieldRef: { fieldPath: 'metadata.annotations' } }] },
+  });
+
+  const identity = sidecarIdentity(spec, targets[0]!, policy);
+  if (identity.note) notes.push(identity.note);
+  const metricsPort = chooseMetricsPort(spec);
+  if (metricsPort === 0)
+    notes.push('metrics are off: the pod uses the host network, where a fixed port could collide');
+
+  const sidecar = sidecarContainer({
+    image: input.image,
+    mode: input.mode,
+    policy,
+    effective: input.effective,
+    sizeLimit,
+    logsMount,
+    annotationsVolume,
+    metricsPort,
+    runAsUser: identity.uid,
+    runAsGroup: identity.gid,
+  });
+  if (input.mode === 'native') (spec.initContainers ??= []).push(sidecar);
+  else spec.containers.push(sidecar);
+
+  pod.metadata ??= {};
+  pod.metadata.annotations ??= {};
+  pod.metadata.annotations[KEYS.status] = STATUS_INJECTED;
+  return { ok: true, notes, warnings };
+}
+
+function selectContainers(
+  spec: V1PodSpec,
+  policy: Policy,
+): { ok: true; containers: V1Container[] } | { ok: false; problems: Problem[] } {
+  if (!policy.containers) return { ok: true, containers: spec.containers };
+  const byName = new Map(spec.containers.map((c) => [c.name, c]));
+  const unknown = policy.containers.filter((name) => !byName.has(name));
+  if (unknown.length > 0) {
+    const value = policy.containers.join(',');
+    return {
+      ok: false,
+      problems: [
+        {
+          key: KEYS.containers,
+          value,
+          message: `${KEYS.containers}: ${JSON.stringify(value)} names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, not a container of this pod; use some of ${[...byName.keys()].join(', ')}`,
+        },
+      ],
+    };
+  }
+  return { ok: true, containers: policy.containers.map((name) => byName.get(name)!) };
+}
+
+/** What the sidecar must know of a volume we did not create; returns the sizeLimit in force. */
+function adoptVolume(
+  volume: V1Volume | undefined,
+  policy: Policy,
+  notes: string[],
+  warnings: string[],
+): string {
+  if (!volume?.emptyDir) {
+    const type = volume ? (Object.keys(volume).find((k) => k !== 'name') ?? 'unknown') : 'missing';
+    notes.push(
+      `volume "${volume?.name}" is ${type}, not an emptyDir: no sizeLimit is set; the sidecar still enforces the budget`,
+    );
+    return policy.sizeLimit;
+  }
+  const current = volume.emptyDir.sizeLimit;
+  if (current === undefined) {
+    volume.emptyDir.sizeLimit = policy.sizeLimit;
+    notes.push(`set sizeLimit ${policy.sizeLimit} on emptyDir "${volume.name}"`);
+    return policy.sizeLimit;
+  }
+  if (current !== policy.sizeLimit) {
+    warnings.push(
+      `emptyDir "${volume.name}" already has sizeLimit ${current}; Logward keeps it and budgets against it instead of ${policy.sizeLimit}`,
+    );
+  }
+  return String(current);
+}
+
+/**
+ * The sidecar runs as the user that writes the logs so it can cap live files. Root is never an
+ * option (Pod Security restricted), so an unknown or root app user gets the fallback uid: closed
+ * files can still be compressed and deleted (the emptyDir is world-writable), live ones maybe not.
+ */
+function sidecarIdentity(
+  spec: V1PodSpec,
+  app: V1Container,
+  policy: Policy,
+): { uid: number; gid: number; note?: string } {
+  const appUid = app.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
+  const appGid = app.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup;
+  const uid = policy.sidecar.runAsUser ?? (appUid ? appUid : undefined);
+  if (uid === undefined) {
+    return {
+      uid: FALLBACK_UID,
+      gid: policy.sidecar.runAsGroup ?? (appGid ? appGid : FALLBACK_UID),
+      note: `the app's user is ${appUid === 0 ? 'root' : 'unknown'}, so the sidecar runs as ${FALLBACK_UID} and may be unable to cap live files; set ${KEYS.sidecarRunAsUser} to the uid that writes the logs`,
+    };
+  }
+  return { uid, gid: policy.sidecar.runAsGroup ?? (appGid ? appGid : uid) };
+}
+
+/** Containers of a pod share one network namespace: pick a port no container declares. */
+function chooseMetricsPort(spec: V1PodSpec): number {
+  if (spec.hostNetwork) return 0;
+  const used = new Set(
+    [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c) =>
+      (c.ports ?? []).map((p) => p.containerPort),
+    ),
+  );
+  let port = DEFAULT_METRICS_PORT;
+  while (used.has(port)) port++;
+  return port;
+}
+
+function normalizePath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
