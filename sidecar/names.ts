@@ -1,0 +1,55 @@
+// The names the sidecar itself writes. Recognising our own files by name is what lets the
+// directory be the only state: a restart knows a leftover or a rotation of ours when it sees one.
+import { posix } from 'node:path';
+import type { Compression } from '../contract/policy.ts';
+
+const TEMP_SUFFIX = '.logward-tmp';
+
+export const COMPRESSED_EXTENSIONS: Readonly<Record<Exclude<Compression, 'none'>, string>> = {
+  gzip: '.gz',
+  zstd: '.zst',
+};
+
+/** `.going.log.gz.logward-tmp` for `going.log.gz`: hidden, and unmistakably ours. */
+export function tempNameFor(name: string): string {
+  const { dir, base } = posix.parse(name);
+  return posix.join(dir, `.${base}${TEMP_SUFFIX}`);
+}
+
+export function isTempName(name: string): boolean {
+  const base = posix.basename(name);
+  return base.startsWith('.') && base.endsWith(TEMP_SUFFIX);
+}
+
+export function isCompressedName(name: string): boolean {
+  return Object.values(COMPRESSED_EXTENSIONS).some((extension) => name.endsWith(extension));
+}
+
+export function compressedName(name: string, compression: Compression): string {
+  return compression === 'none' ? name : `${name}${COMPRESSED_EXTENSIONS[compression]}`;
+}
+
+// `2021-01-04T10-30-00-123Z`: ISO 8601 without `:` and `.`, so it survives every filesystem
+// and sorts by time. streams.ts strips it like any other date stamp.
+const ROTATION_STAMP = /\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z(?:\.\d+)?(?=\.|$)/;
+
+export function rotationStamp(now: number): string {
+  return new Date(now).toISOString().replace(/[:.]/g, '-');
+}
+
+/**
+ * `going.log` capped at `now` -> `going.2021-01-04T10-30-00-123Z.log`: the stamp goes before
+ * the extension so tools that look at `.log` still recognise the file. `attempt` > 0 adds `.N`
+ * for the rare second rotation within the same millisecond.
+ */
+export function rotatedName(name: string, now: number, attempt = 0): string {
+  const { dir, name: stem, ext } = posix.parse(name);
+  const [base, extension] = ext === '.log' ? [stem, ext] : [`${stem}${ext}`, ''];
+  const suffix = attempt > 0 ? `.${attempt}` : '';
+  return posix.join(dir, `${base}.${rotationStamp(now)}${suffix}${extension}`);
+}
+
+/** A file we rotated out of a live file: closed from birth, nobody else holds it open. */
+export function isOurRotation(name: string): boolean {
+  return ROTATION_STAMP.test(posix.basename(name));
+}
