@@ -66,7 +66,7 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     );
     for (const container of targets) {
       if (!(container.volumeMounts ?? []).some((m) => normalizePath(m.mountPath) === logDir)) {
-        (container.volumeMounts ??= []).push({ ...mount });
+        addMount(container, { ...mount });
       }
     }
   } else {
@@ -74,7 +74,7 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     volumeNames.add(name);
     spec.volumes.push({ name, emptyDir: { sizeLimit: policy.sizeLimit } });
     logsMount = { name, mountPath: SIDECAR_LOGS_PATH };
-    for (const container of targets) (container.volumeMounts ??= []).push({ name, mountPath: policy.logDir });
+    for (const container of targets) addMount(container, { name, mountPath: policy.logDir });
   }
 
   const annotationsVolume = uniqueName(ANNOTATIONS_VOLUME, volumeNames);
@@ -101,7 +101,7 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     runAsUser: identity.uid,
     runAsGroup: identity.gid,
   });
-  if (input.mode === 'native') (spec.initContainers ??= []).push(sidecar);
+  if (input.mode === 'native') spec.initContainers = [...(spec.initContainers ?? []), sidecar];
   else spec.containers.push(sidecar);
 
   pod.metadata ??= {};
@@ -195,6 +195,10 @@ function chooseMetricsPort(spec: V1PodSpec): number {
   let port = DEFAULT_METRICS_PORT;
   while (used.has(port)) port++;
   return port;
+}
+
+function addMount(container: V1Container, mount: V1VolumeMount): void {
+  container.volumeMounts = [...(container.volumeMounts ?? []), mount];
 }
 
 function normalizePath(path: string): string {

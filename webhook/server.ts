@@ -1,0 +1,45 @@
+import type { Server as TlsServer } from 'node:tls';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type AdmissionRoutesOptions, admissionRoutes } from './admission-routes.ts';
+import { opsRoutes } from './ops-routes.ts';
+import type { KeyPair } from './tls-files.ts';
+
+export interface ServersOptions extends AdmissionRoutesOptions {
+  tls: KeyPair;
+  /** pino level: `info` in production, `silent` in tests. Logs are JSON lines on stdout. */
+  logLevel: string;
+}
+
+export interface Servers {
+  admission: FastifyInstance;
+  ops: FastifyInstance;
+  /** Serves a new certificate to new connections; connections already open keep theirs. */
+  setKeyPair(pair: KeyPair): void;
+  ready: boolean;
+}
+
+/** The HTTPS admission server and the plain-HTTP ops server, built but not listening. */
+export function buildServers(options: ServersOptions): Servers {
+  const admission = Fastify({
+    https: { ...options.tls, minVersion: 'TLSv1.2' },
+    logger: { level: options.logLevel },
+    // The API server reuses connections; closing idle ones at shutdown lets close() finish promptly.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  admission.register(admissionRoutes, {
+    cluster: options.cluster,
+    lookupOwner: options.lookupOwner,
+    metrics: options.metrics,
+  });
+  const servers: Servers = {
+    admission,
+    ops: Fastify({ loggerInstance: admission.log }),
+    ready: false,
+    setKeyPair(pair) {
+      (admission.server as unknown as TlsServer).setSecureContext({ ...pair, minVersion: 'TLSv1.2' });
+    },
+  };
+  servers.ops.register(opsRoutes, { registry: options.metrics.registry, isReady: () => servers.ready });
+  return servers;
+}
