@@ -8,7 +8,12 @@ interface Subcommand {
 }
 
 // Loaded lazily: `logward sidecar` should not pay for fastify and the Kubernetes client.
-const SUBCOMMANDS: Record<string, Subcommand> = {};
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  webhook: {
+    summary: 'serve the mutating and validating admission webhook over HTTPS',
+    load: async () => (await import('../webhook/command.ts')).webhookCommand,
+  },
+};
 
 export function usage(): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((name) => name.length));

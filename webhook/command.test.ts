@@ -1,0 +1,177 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../cli/run.ts';
+import { memoryIo } from '../cli/testing.ts';
+import { KEYS } from '../contract/keys.ts';
+import { type Authority, createAuthority, type Issued, issue } from '../test/support/certificates.ts';
+import { resolveSidecarMode } from './cluster-version.ts';
+import { parseWebhookArgs } from './command.ts';
+
+let dir: string;
+let ca: Authority;
+let serving: Issued;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logward-webhook-cmd-'));
+  ca = await createAuthority(dir);
+  serving = await issue(ca, { commonName: 'localhost', dnsNames: ['localhost'], ips: ['127.0.0.1'] });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('logward webhook flags', () => {
+  const tls = ['--tls-cert=a.crt', '--tls-key=a.key'];
+
+  it.each([
+    [[], '--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS'],
+    [[...tls, '--port=http'], '--port: "http" is not a port; use 0-65535'],
+    [
+      [...tls, '--sidecar-mode=sometimes'],
+      '--sidecar-mode: "sometimes" is not a mode; use native, classic or auto',
+    ],
+    [
+      [...tls, '--owner-lookup-timeout=2'],
+      '--owner-lookup-timeout: "2" is not a duration; use e.g. 2s or 500ms',
+    ],
+    [[...tls, '--default-max-age=7days'], '--default-max-age: "7days" is not a duration; use e.g. 12h or 7d'],
+    [
+      [...tls, '--default-size-limit=1GB'],
+      '--default-size-limit: "1GB" is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi',
+    ],
+  ])('%j is refused: %s', async (args, message) => {
+    const io = memoryIo();
+    expect(await run(['webhook', ...args], io.io)).toBe(2);
+    expect(io.stderr()).toBe(`logward webhook: ${message}\n`);
+  });
+
+  it('names the unknown flag', async () => {
+    const io = memoryIo();
+    expect(await run(['webhook', '--tls-crt=x'], io.io)).toBe(2);
+    expect(io.stderr()).toMatch(/Unknown option '--tls-crt'.*see logward webhook --help/);
+  });
+
+  it('always excludes the system namespaces and its own, and collects defaults by key', () => {
+    const options = parseWebhookArgs(
+      [...tls, '--excluded-namespaces=monitoring, ci', '--default-log-dir=/var/log/app'],
+      {
+        POD_NAMESPACE: 'logging',
+      },
+    );
+    expect(options !== 'help' && [...options.excludedNamespaces]).toEqual([
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      'logging',
+      'monitoring',
+      'ci',
+    ]);
+    expect(options !== 'help' && options.defaults).toEqual({ [KEYS.logDir]: '/var/log/app' });
+  });
+
+  it('lists every default flag in --help', async () => {
+    const io = memoryIo();
+    expect(await run(['webhook', '--help'], io.io)).toBe(0);
+    for (const flag of ['--default-log-dir', '--default-size-limit', '--default-max-age', '--sidecar-mode']) {
+      expect(io.stdout()).toContain(flag);
+    }
+  });
+});
+
+describe('resolveSidecarMode', () => {
+  const v = (minor: number) => ({ major: 1, minor, gitVersion: `v1.${minor}.0` });
+  it.each([
+    ['auto', v(33), 'native'],
+    ['auto', v(28), 'classic'],
+    ['auto', undefined, 'native'],
+    ['classic', v(33), 'classic'],
+    ['native', v(29), 'native'],
+  ] as const)('%s on %j is %s', (flag, version, mode) => {
+    expect(resolveSidecarMode(flag, version)).toMatchObject({ ok: true, mode });
+  });
+
+  it('refuses native on a server that would drop restartPolicy', () => {
+    expect(resolveSidecarMode('native', v(28))).toEqual({
+      ok: false,
+      message:
+        "--sidecar-mode=native: the API server is v1.28.0, older than 1.29, and would drop the sidecar's restartPolicy so pods hang in Init; use --sidecar-mode=classic or auto",
+    });
+  });
+});
+
+describe('logward webhook as a process', () => {
+  it('serves the README example review, and drains and exits 0 on SIGTERM', async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        'cli/logward.ts',
+        'webhook',
+        `--tls-cert=${serving.certFile}`,
+        `--tls-key=${serving.keyFile}`,
+        '--host=127.0.0.1',
+        '--port=0',
+        '--metrics-port=0',
+      ],
+      {
+        cwd: new URL('..', import.meta.url).pathname,
+        env: { ...process.env, KUBECONFIG: '', HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      let started:
+        | {
+            msg: string;
+            admission: { address: string; port: number }[];
+            ops: { port: number }[];
+            ownerLookup: string;
+          }
+        | undefined;
+      for await (const line of lines) {
+        const entry = JSON.parse(line);
+        if (entry.msg?.startsWith('webhook started')) {
+          started = entry;
+          break;
+        }
+      }
+      expect(started?.ownerLookup).toBe('off');
+      expect(started?.msg).toBe(
+        'webhook started without cluster credentials: owner lookup is off and auto means native',
+      );
+      const port = started!.admission[0]!.port;
+      const body = readFileSync(new URL('./fixtures/pod-review.json', import.meta.url));
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/mutate',
+            method: 'POST',
+            ca: ca.cert,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(JSON.parse(answer).response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+      const ready = await fetch(`http://127.0.0.1:${started!.ops[0]!.port}/readyz`);
+      expect(ready.status).toBe(200);
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,280 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { UsageError, wrap } from '../cli/errors.ts';
+import type { Command, Io } from '../cli/io.ts';
+import { VERSION } from '../cli/version.ts';
+import { parseDuration } from '../contract/duration.ts';
+import { KEYS, type Key, shortName } from '../contract/keys.ts';
+import { parsePolicy } from '../contract/policy.ts';
+import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
+import type { ClusterContext } from './admit.ts';
+import {
+  readServerVersion,
+  resolveSidecarMode,
+  type ServerVersion,
+  type SidecarModeFlag,
+} from './cluster-version.ts';
+import { kubeOwnerLookup } from './kube-owner-lookup.ts';
+import { createWebhookMetrics } from './metrics.ts';
+import { noOwnerLookup } from './owner-lookup.ts';
+import { buildServers } from './server.ts';
+import type { SidecarImage } from './sidecar-container.ts';
+import { loadKeyPair, watchKeyPair } from './tls-files.ts';
+
+/** Namespaces never mutated, whatever the webhook configuration's selectors say. */
+export const ALWAYS_EXCLUDED = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Cluster-wide defaults an admin may set: every key but the opt-in and our own status. */
+const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
+  (k) => k !== KEYS.inject && k !== KEYS.status,
+);
+
+const FLAGS = {
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  host: { type: 'string', default: '0.0.0.0' },
+  port: { type: 'string', default: '8443' },
+  'metrics-port': { type: 'string', default: '8080' },
+  'sidecar-image': { type: 'string', default: `ghcr.io/logward/logward-sidecar:${VERSION}` },
+  'sidecar-pull-policy': { type: 'string', default: 'IfNotPresent' },
+  'sidecar-mode': { type: 'string', default: 'auto' },
+  'excluded-namespaces': { type: 'string', default: '' },
+  kubeconfig: { type: 'string' },
+  'owner-lookup-timeout': { type: 'string', default: '2s' },
+  'owner-cache-ttl': { type: 'string', default: '30s' },
+  'log-level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', default: false },
+  ...Object.fromEntries(DEFAULTABLE.map((key) => [`default-${shortName(key)}`, { type: 'string' }])),
+} as const;
+
+export function webhookHelp(): string {
+  const defaults = DEFAULTABLE.map((key) => {
+    return (
+      `  --default-${shortName(key)}=VALUE`.padEnd(40) +
+      `default for ${key} (built in: ${BUILTIN_DEFAULTS[key] ?? 'none'})`
+    );
+  });
+  return [
+    'Usage: logward webhook --tls-cert FILE --tls-key FILE [flags]',
+    '',
+    'Serves POST /mutate (pods) and POST /validate (workloads) over HTTPS, and /healthz,',
+    '/readyz and /metrics over HTTP on --metrics-port.',
+    '',
+    '  --tls-cert FILE                       serving certificate (PEM); reloaded when it changes',
+    '  --tls-key FILE                        its private key (PEM)',
+    '  --host ADDRESS                        address to listen on (default 0.0.0.0)',
+    '  --port N                              HTTPS port for admission reviews (default 8443)',
+    '  --metrics-port N                      HTTP port for health and metrics (default 8080)',
+    `  --sidecar-image IMAGE                 image of the injected sidecar (default ghcr.io/logward/logward-sidecar:${VERSION})`,
+    '  --sidecar-pull-policy POLICY          Always, IfNotPresent or Never (default IfNotPresent)',
+    '  --sidecar-mode native|classic|auto    native: init container with restartPolicy Always (Kubernetes >= 1.29);',
+    '                                        auto reads the server version at start (default auto)',
+    `  --excluded-namespaces A,B             never mutated, besides ${ALWAYS_EXCLUDED.join(', ')} and our own`,
+    '  --kubeconfig FILE                     credentials for owner lookup (default: in-cluster, $KUBECONFIG, ~/.kube/config)',
+    "  --owner-lookup-timeout DURATION       time budget to read a pod's owners (default 2s)",
+    "  --owner-cache-ttl DURATION            how long an owner's annotations are reused (default 30s)",
+    '  --log-level LEVEL                     trace, debug, info, warn, error (default info)',
+    '',
+    'Cluster-wide defaults, used where neither the pod nor its workload sets the annotation:',
+    ...defaults,
+    '',
+  ].join('\n');
+}
+
+export interface WebhookOptions {
+  certFile: string;
+  keyFile: string;
+  host: string;
+  port: number;
+  metricsPort: number;
+  image: SidecarImage;
+  mode: SidecarModeFlag;
+  excludedNamespaces: Set<string>;
+  kubeconfig: string | undefined;
+  ownerLookupTimeoutMs: number;
+  ownerCacheTtlMs: number;
+  logLevel: string;
+  defaults: Record<string, string>;
+}
+
+/** Flags to options, checking each and naming the flag on error: nothing is discovered later. */
+export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see logward webhook --help`);
+  }
+  if (values.help) return 'help';
+  const text = (name: string) => values[name] as string | undefined;
+  const certFile = text('tls-cert');
+  const keyFile = text('tls-key');
+  if (!certFile || !keyFile)
+    throw new UsageError(
+      '--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS',
+    );
+  const port = (name: string) => {
+    const n = Number(text(name));
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new UsageError(`--${name}: ${JSON.stringify(text(name))} is not a port; use 0-65535`);
+    return n;
+  };
+  const duration = (name: string) => {
+    const ms = parseDuration(text(name) ?? '');
+    if (ms === undefined || ms <= 0)
+      throw new UsageError(
+        `--${name}: ${JSON.stringify(text(name))} is not a duration; use e.g. 2s or 500ms`,
+      );
+    return ms;
+  };
+  const mode = text('sidecar-mode');
+  if (mode !== 'native' && mode !== 'classic' && mode !== 'auto') {
+    throw new UsageError(
+      `--sidecar-mode: ${JSON.stringify(mode)} is not a mode; use native, classic or auto`,
+    );
+  }
+  const pullPolicy = text('sidecar-pull-policy');
+  if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
+    throw new UsageError(
+      `--sidecar-pull-policy: ${JSON.stringify(pullPolicy)} is not a pull policy; use Always, IfNotPresent or Never`,
+    );
+  }
+  const logLevel = text('log-level') ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+    throw new UsageError(
+      `--log-level: ${JSON.stringify(logLevel)} is not a level; use trace, debug, info, warn or error`,
+    );
+  }
+
+  const defaults: Record<string, string> = {};
+  for (const key of DEFAULTABLE) {
+    const value = text(`default-${shortName(key)}`);
+    if (value !== undefined) defaults[key] = value;
+  }
+  // Checked now, with a stand-in log directory when none is set (pods must then name their own).
+  const check = parsePolicy({}, { [KEYS.logDir]: '/log', ...defaults });
+  if (!check.ok) {
+    throw new UsageError(
+      check.problems
+        .map((p) => `--default-${shortName(p.key as Key)}: ${p.message.replace(`${p.key}: `, '')}`)
+        .join('; '),
+    );
+  }
+
+  const ownNamespace = env.POD_NAMESPACE || 'logward-system';
+  const extra = (text('excluded-namespaces') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return {
+    certFile,
+    keyFile,
+    host: text('host') ?? '0.0.0.0',
+    port: port('port'),
+    metricsPort: port('metrics-port'),
+    image: { image: text('sidecar-image')!, pullPolicy },
+    mode,
+    excludedNamespaces: new Set([...ALWAYS_EXCLUDED, ownNamespace, ...extra]),
+    kubeconfig: text('kubeconfig'),
+    ownerLookupTimeoutMs: duration('owner-lookup-timeout'),
+    ownerCacheTtlMs: duration('owner-cache-ttl'),
+    logLevel,
+    defaults,
+  };
+}
+
+/** Credentials if there are any: in-cluster service account, --kubeconfig, $KUBECONFIG, ~/.kube/config. */
+export function loadKubeConfig(flag: string | undefined, env: Io['env']): KubeConfig | undefined {
+  const kc = new KubeConfig();
+  try {
+    if (flag) kc.loadFromFile(flag);
+    else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
+      kc.loadFromCluster();
+    else if (env.KUBECONFIG) kc.loadFromDefault();
+    else if (existsSync(join(homedir(), '.kube', 'config')))
+      kc.loadFromFile(join(homedir(), '.kube', 'config'));
+    else return undefined;
+  } catch (error) {
+    throw wrap(`load Kubernetes credentials${flag ? ` from "${flag}"` : ''}`, error);
+  }
+  return kc;
+}
+
+export const webhookCommand: Command = async (args, io) => {
+  const options = parseWebhookArgs(args, io.env);
+  if (options === 'help') {
+    io.stdout.write(webhookHelp());
+    return 0;
+  }
+  const tls = await loadKeyPair(options.certFile, options.keyFile);
+  const kubeConfig = loadKubeConfig(options.kubeconfig, io.env);
+
+  let version: ServerVersion | undefined;
+  if (kubeConfig && options.mode === 'auto') {
+    try {
+      version = await readServerVersion(kubeConfig);
+    } catch (error) {
+      throw wrap(
+        'read the API server version for --sidecar-mode=auto (pass native or classic to skip it)',
+        error,
+      );
+    }
+  }
+  const mode = resolveSidecarMode(options.mode, version);
+  if (!mode.ok) throw new UsageError(mode.message);
+
+  const cluster: ClusterContext = {
+    defaults: options.defaults,
+    excludedNamespaces: options.excludedNamespaces,
+    image: options.image,
+    mode: mode.mode,
+  };
+  const metrics = createWebhookMetrics();
+  const lookupOwner = kubeConfig
+    ? kubeOwnerLookup(kubeConfig, {
+        timeoutMs: options.ownerLookupTimeoutMs,
+        cacheTtlMs: options.ownerCacheTtlMs,
+      })
+    : noOwnerLookup;
+  const servers = buildServers({ tls, logLevel: options.logLevel, cluster, lookupOwner, metrics });
+  const log = servers.admission.log;
+
+  await servers.admission.listen({ host: options.host, port: options.port });
+  await servers.ops.listen({ host: options.host, port: options.metricsPort });
+  servers.ready = true;
+  log.info(
+    {
+      version: VERSION,
+      sidecarMode: mode.mode,
+      why: mode.why,
+      ownerLookup: kubeConfig ? 'on' : 'off',
+      excludedNamespaces: [...options.excludedNamespaces],
+      admission: servers.admission.addresses(),
+      ops: servers.ops.addresses(),
+    },
+    kubeConfig
+      ? 'webhook started'
+      : 'webhook started without cluster credentials: owner lookup is off and auto means native',
+  );
+  const stopWatching = watchKeyPair(
+    options.certFile,
+    options.keyFile,
+    tls,
+    (pair) => {
+      servers.setKeyPair(pair);
+      log.info({ certFile: options.certFile }, 'serving certificate reloaded');
+    },
+    (error) => log.warn({ err: error }, 'serving certificate not reloaded; keeping the current one'),
+  );
+
+  const signal = await io.stopSignal;
+  log.info({ signal }, 'shutting down: draining in-flight reviews');
+  servers.ready = false;
+  stopWatching();
+  await servers.admission.close();
+  await servers.ops.close();
+  return 0;
+};

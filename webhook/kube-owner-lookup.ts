@@ -1,0 +1,95 @@
+import type { KubeConfig, KubernetesObject, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
+import type { RawAnnotations } from '../contract/policy.ts';
+import type { OwnerLookup } from './owner-lookup.ts';
+
+// The owner chains Kubernetes builds for pods. Only these are followed, and only these need
+// RBAC `get`: a custom controller's owner is a kind we know nothing about.
+const FOLLOWED: ReadonlySet<string> = new Set([
+  'apps/v1/ReplicaSet',
+  'apps/v1/Deployment',
+  'apps/v1/StatefulSet',
+  'apps/v1/DaemonSet',
+  'batch/v1/Job',
+  'batch/v1/CronJob',
+]);
+
+export interface KubeOwnerLookupOptions {
+  /** The whole chain must resolve within this; admission has a few seconds in all. */
+  timeoutMs: number;
+  /** How long an owner's annotations are reused: a rollout creates many pods from one owner. */
+  cacheTtlMs: number;
+  now?: () => number;
+}
+
+type Read = (ref: {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}) => Promise<KubernetesObject | undefined>;
+
+/** Resolves Pod -> ReplicaSet -> Deployment (or Job -> CronJob, ...) through the API server. */
+export function kubeOwnerLookup(kubeConfig: KubeConfig, options: KubeOwnerLookupOptions): OwnerLookup {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const read: Read = async (ref) => {
+    try {
+      return await api.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, namespace: ref.namespace },
+      });
+    } catch (error) {
+      // A deleted owner is an answer ("no annotations"), not a failure.
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    }
+  };
+  return ownerLookupWith(cachedRead(read, options.cacheTtlMs, options.now ?? Date.now), options.timeoutMs);
+}
+
+/** The chain walk, separate from the client so it can be tested against a table of objects. */
+export function ownerLookupWith(read: Read, timeoutMs: number): OwnerLookup {
+  return (pod, namespace) => withTimeout(walk(read, pod, namespace), timeoutMs);
+}
+
+async function walk(read: Read, pod: V1Pod, namespace: string | undefined): Promise<RawAnnotations> {
+  const chain: RawAnnotations[] = [];
+  let ref = controllerOf(pod.metadata?.ownerReferences);
+  const ns = namespace ?? pod.metadata?.namespace;
+  while (ref && ns && FOLLOWED.has(`${ref.apiVersion}/${ref.kind}`) && chain.length < 4) {
+    const owner = await read({ apiVersion: ref.apiVersion, kind: ref.kind, namespace: ns, name: ref.name });
+    if (!owner) break;
+    chain.push(owner.metadata?.annotations ?? {});
+    ref = controllerOf(owner.metadata?.ownerReferences);
+  }
+  // Top of the chain first, so the owner nearest the pod wins a conflict.
+  return Object.assign({}, ...chain.reverse());
+}
+
+function controllerOf(refs: readonly V1OwnerReference[] | undefined): V1OwnerReference | undefined {
+  return refs?.find((ref) => ref.controller);
+}
+
+function cachedRead(read: Read, ttlMs: number, now: () => number): Read {
+  const cache = new Map<string, { expires: number; value: Promise<KubernetesObject | undefined> }>();
+  return (ref) => {
+    const key = `${ref.apiVersion}/${ref.kind}/${ref.namespace}/${ref.name}`;
+    const hit = cache.get(key);
+    if (hit && hit.expires > now()) return hit.value;
+    const value = read(ref);
+    cache.set(key, { expires: now() + ttlMs, value });
+    // Failures are not remembered: the next pod retries.
+    value.catch(() => cache.delete(key));
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return value;
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`owner lookup took longer than ${ms}ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
