@@ -14,7 +14,7 @@ import {
   type Verdict,
   withWarnings,
 } from './review.ts';
-import { describeObject, isWorkloadKind, type KubeObject, podTemplateOf } from './workloads.ts';
+import { describeObject, isWorkloadKind, podTemplateOf, workloadAnnotationsOf } from './workloads.ts';
 
 export type Outcome = 'injected' | 'skipped' | 'denied' | 'errored' | 'ignored' | 'allowed';
 
@@ -145,16 +145,6 @@ export function validateWorkload(request: AdmissionRequest, cluster: ClusterCont
       return { verdict: withWarnings(allowed(), warnings), outcome: 'allowed', reasons: decision.reasons };
     }
   }
-}
-
-/** A CronJob's pods are owned by Jobs made from its jobTemplate, so both levels count. */
-function workloadAnnotationsOf(object: KubeObject): RawAnnotations {
-  const own = object.metadata?.annotations ?? {};
-  if (object.kind !== 'CronJob') return own;
-  const jobTemplate = (
-    object.spec as { jobTemplate?: { metadata?: { annotations?: Record<string, string> } } } | undefined
-  )?.jobTemplate;
-  return { ...own, ...(jobTemplate?.metadata?.annotations ?? {}) };
 }
 
 function hasOurKeys(template: V1PodTemplateSpec, workload: RawAnnotations): boolean {

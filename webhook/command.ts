@@ -8,7 +8,6 @@ import type { Command, Io } from '../cli/io.ts';
 import { VERSION } from '../cli/version.ts';
 import { parseDuration } from '../contract/duration.ts';
 import { KEYS, type Key, shortName } from '../contract/keys.ts';
-import { parsePolicy } from '../contract/policy.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
 import type { ClusterContext } from './admit.ts';
 import {
@@ -17,6 +16,7 @@ import {
   type ServerVersion,
   type SidecarModeFlag,
 } from './cluster-version.ts';
+import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
 import { kubeOwnerLookup } from './kube-owner-lookup.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { noOwnerLookup } from './owner-lookup.ts';
@@ -33,25 +33,22 @@ const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
 );
 
 const FLAGS = {
+  ...INJECTION_FLAGS,
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   host: { type: 'string', default: '0.0.0.0' },
   port: { type: 'string', default: '8443' },
   'metrics-port': { type: 'string', default: '8080' },
-  'sidecar-image': { type: 'string', default: `ghcr.io/logward/logward-sidecar:${VERSION}` },
-  'sidecar-pull-policy': { type: 'string', default: 'IfNotPresent' },
   'sidecar-mode': { type: 'string', default: 'auto' },
   'excluded-namespaces': { type: 'string', default: '' },
   kubeconfig: { type: 'string' },
   'owner-lookup-timeout': { type: 'string', default: '2s' },
   'owner-cache-ttl': { type: 'string', default: '30s' },
   'log-level': { type: 'string', default: 'info' },
-  help: { type: 'boolean', default: false },
-  ...Object.fromEntries(DEFAULTABLE.map((key) => [`default-${shortName(key)}`, { type: 'string' }])),
 } as const;
 
 export function webhookHelp(): string {
-  const defaults = DEFAULTABLE.map((key) => {
+  const _defaults = DEFAULTABLE.map((key) => {
     return (
       `  --default-${shortName(key)}=VALUE`.padEnd(40) +
       `default for ${key} (built in: ${BUILTIN_DEFAULTS[key] ?? 'none'})`
@@ -68,8 +65,7 @@ export function webhookHelp(): string {
     '  --host ADDRESS                        address to listen on (default 0.0.0.0)',
     '  --port N                              HTTPS port for admission reviews (default 8443)',
     '  --metrics-port N                      HTTP port for health and metrics (default 8080)',
-    `  --sidecar-image IMAGE                 image of the injected sidecar (default ghcr.io/logward/logward-sidecar:${VERSION})`,
-    '  --sidecar-pull-policy POLICY          Always, IfNotPresent or Never (default IfNotPresent)',
+    ...injectionHelp(),
     '  --sidecar-mode native|classic|auto    native: init container with restartPolicy Always (Kubernetes >= 1.29);',
     '                                        auto reads the server version at start (default auto)',
     `  --excluded-namespaces A,B             never mutated, besides ${ALWAYS_EXCLUDED.join(', ')} and our own`,
@@ -77,10 +73,7 @@ export function webhookHelp(): string {
     "  --owner-lookup-timeout DURATION       time budget to read a pod's owners (default 2s)",
     "  --owner-cache-ttl DURATION            how long an owner's annotations are reused (default 30s)",
     '  --log-level LEVEL                     trace, debug, info, warn, error (default info)',
-    '',
-    'Cluster-wide defaults, used where neither the pod nor its workload sets the annotation:',
-    ...defaults,
-    '',
+    ...defaultsHelp(),
   ].join('\n');
 }
 
@@ -136,12 +129,6 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
       `--sidecar-mode: ${JSON.stringify(mode)} is not a mode; use native, classic or auto`,
     );
   }
-  const pullPolicy = text('sidecar-pull-policy');
-  if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
-    throw new UsageError(
-      `--sidecar-pull-policy: ${JSON.stringify(pullPolicy)} is not a pull policy; use Always, IfNotPresent or Never`,
-    );
-  }
   const logLevel = text('log-level') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new UsageError(
@@ -149,21 +136,7 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
     );
   }
 
-  const defaults: Record<string, string> = {};
-  for (const key of DEFAULTABLE) {
-    const value = text(`default-${shortName(key)}`);
-    if (value !== undefined) defaults[key] = value;
-  }
-  // Checked now, with a stand-in log directory when none is set (pods must then name their own).
-  const check = parsePolicy({}, { [KEYS.logDir]: '/log', ...defaults });
-  if (!check.ok) {
-    throw new UsageError(
-      check.problems
-        .map((p) => `--default-${shortName(p.key as Key)}: ${p.message.replace(`${p.key}: `, '')}`)
-        .join('; '),
-    );
-  }
-
+  const { image, defaults } = parseInjectionFlags(values);
   const ownNamespace = env.POD_NAMESPACE || 'logward-system';
   const extra = (text('excluded-namespaces') ?? '')
     .split(',')
@@ -175,7 +148,7 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
     host: text('host') ?? '0.0.0.0',
     port: port('port'),
     metricsPort: port('metrics-port'),
-    image: { image: text('sidecar-image')!, pullPolicy },
+    image,
     mode,
     excludedNamespaces: new Set([...ALWAYS_EXCLUDED, ownNamespace, ...extra]),
     kubeconfig: text('kubeconfig'),

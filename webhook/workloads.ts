@@ -1,4 +1,5 @@
 import type { V1ObjectMeta, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { RawAnnotations } from '../contract/policy.ts';
 
 /** Any Kubernetes object as it arrives in JSON: we read only apiVersion, kind and metadata. */
 export interface KubeObject {
@@ -49,6 +50,16 @@ export function withPodTemplate<T extends KubeObject>(object: T, template: V1Pod
   for (const field of path.slice(0, -1)) node = node[field] as Record<string, unknown>;
   node[path[path.length - 1]!] = template;
   return copy;
+}
+
+/** A CronJob's pods are owned by Jobs made from its jobTemplate, so both levels count. */
+export function workloadAnnotationsOf(object: KubeObject): RawAnnotations {
+  const own = object.metadata?.annotations ?? {};
+  if (object.kind !== 'CronJob') return own;
+  const jobTemplate = (
+    object.spec as { jobTemplate?: { metadata?: { annotations?: Record<string, string> } } } | undefined
+  )?.jobTemplate;
+  return { ...own, ...(jobTemplate?.metadata?.annotations ?? {}) };
 }
 
 /** `Deployment shop/web`: how messages name an object. */

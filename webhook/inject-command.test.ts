@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { run } from '../cli/run.ts';
+import { memoryIo } from '../cli/testing.ts';
+import { KEYS } from '../contract/keys.ts';
+
+const manifests = readFileSync(new URL('./fixtures/manifests.yaml', import.meta.url), 'utf8');
+
+async function inject(stdin: string, ...args: string[]) {
+  const io = memoryIo(stdin);
+  const code = await run(['inject', '-f', '-', ...args], io.io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
+
+describe('logward inject', () => {
+  it('injects opted-in workloads and passes every other document through as written', async () => {
+    const { code, stdout } = await inject(manifests);
+    expect(code).toBe(0);
+    const [namespace, config, deployment, cronJob, statefulSet] = docs(stdout);
+    const input = docs(manifests);
+    expect([namespace, config, statefulSet]).toEqual([input[0], input[1], input[4]]);
+    expect(stdout).toContain('name: going-config # referenced by the app');
+
+    const pod = deployment.spec.template;
+    expect(pod.metadata.annotations).toEqual({ [KEYS.status]: 'injected' });
+    expect(pod.spec.initContainers[0]).toMatchObject({
+      name: 'logward-sidecar',
+      restartPolicy: 'Always',
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
+    });
+    expect(pod.spec.initContainers[0].args).toContain('--max-age=3d');
+    expect(pod.spec.containers[0].volumeMounts).toEqual([{ name: 'logward-logs', mountPath: '/log' }]);
+
+    const jobPod = cronJob.spec.jobTemplate.spec.template;
+    expect(jobPod.spec.containers[0].volumeMounts).toEqual([
+      { name: 'logward-logs', mountPath: '/var/log/report' },
+    ]);
+    expect(jobPod.spec.initContainers.map((c: { name: string }) => c.name)).toEqual(['logward-sidecar']);
+  });
+
+  it('leaves its own output unchanged', async () => {
+    const once = await inject(manifests);
+    const twice = await inject(once.stdout);
+    expect(docs(twice.stdout)).toEqual(docs(once.stdout));
+  });
+
+  it('skips a Job in classic mode and says why', async () => {
+    const { code, stdout, stderr } = await inject(manifests, '--sidecar-mode=classic');
+    expect(code).toBe(0);
+    expect(docs(stdout)[3]).toEqual(docs(manifests)[3]);
+    expect(stderr).toContain(
+      'CronJob shop/report left unchanged: the pod runs to completion and sidecars are classic containers here',
+    );
+  });
+
+  it('injects a List of objects, as kubectl get -o yaml prints them', async () => {
+    const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs(manifests) });
+    const { code, stdout } = await inject(list);
+    expect(code).toBe(0);
+    const [result] = docs(stdout);
+    expect(result.items[2].spec.template.metadata.annotations).toEqual({ [KEYS.status]: 'injected' });
+  });
+
+  it('exits 1 naming every invalid object and key, and writes no manifest', async () => {
+    const bad = manifests
+      .replace('logward.io/max-age: 3d', 'logward.io/max-age: 3days')
+      .replace('/var/log/report', 'logs');
+    const { code, stdout, stderr } = await inject(bad);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      [
+        'logward inject: Deployment shop/going: logward.io/max-age: "3days" is not a duration; use e.g. 12h or 7d',
+        'CronJob shop/report: logward.io/log-dir: "logs" is not an absolute path; use e.g. /log or /var/log/app',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    [[], '-f FILE is required (use -f - to read stdin)'],
+    [['-f', '-', '--sidecar-mode=auto'], '--sidecar-mode: "auto" is not a mode; use native or classic'],
+    [
+      ['-f', '-', '--default-compress=lz4'],
+      '--default-compress: "lz4" is not supported; use gzip, zstd or none',
+    ],
+  ])('exits 2 on usage errors: %j', async (args, message) => {
+    const io = memoryIo('');
+    expect(await run(['inject', ...args], io.io)).toBe(2);
+    expect(io.stderr()).toBe(`logward inject: ${message}\n`);
+  });
+
+  it('exits 1 naming a file it cannot read, and a document that is not YAML', async () => {
+    const io = memoryIo('');
+    expect(await run(['inject', '-f', '/nonexistent/app.yaml'], io.io)).toBe(1);
+    expect(io.stderr()).toBe('logward inject: failed to read "/nonexistent/app.yaml": ENOENT\n');
+    const broken = await inject('a: [1, 2\n');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^logward inject: -: document 1 is not valid YAML: /);
+  });
+});

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
+import { InputError, UsageError, wrap } from '../cli/errors.ts';
+import type { Command } from '../cli/io.ts';
+import type { ClusterContext } from './admit.ts';
+import { ALWAYS_EXCLUDED } from './command.ts';
+import { type InjectOutcome, injectObject } from './inject.ts';
+import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
+import type { KubeObject } from './workloads.ts';
+
+const FLAGS = {
+  ...INJECTION_FLAGS,
+  filename: { type: 'string', short: 'f' },
+  'sidecar-mode': { type: 'string', default: 'native' },
+} as const;
+
+export function injectHelp(): string {
+  return [
+    'Usage: logward inject -f FILE|- [flags]',
+    '',
+    'Reads Kubernetes manifests (multi-document YAML), adds the log volume and the sidecar to every',
+    'opted-in Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob exactly as the',
+    'webhook would, and writes the result to stdout. Other documents pass through unchanged.',
+    'Exit codes: 0 done, 1 an object has an invalid annotation (named on stderr), 2 usage error.',
+    '',
+    '  -f, --filename FILE|-                 manifest file, or - for stdin',
+    '  --sidecar-mode native|classic         native sidecar (Kubernetes >= 1.29) or a classic container (default native)',
+    ...injectionHelp(),
+    ...defaultsHelp(),
+  ].join('\n');
+}
+
+/** `logward inject`: the webhook's mutation as a manifest filter, for GitOps pipelines. */
+export const injectCommand: Command = async (args, io) => {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see logward inject --help`);
+  }
+  if (values.help) {
+    io.stdout.write(injectHelp());
+    return 0;
+  }
+  const file = values.filename;
+  if (typeof file !== 'string') throw new UsageError('-f FILE is required (use -f - to read stdin)');
+  const mode = values['sidecar-mode'];
+  if (mode !== 'native' && mode !== 'classic') {
+    throw new UsageError(`--sidecar-mode: ${JSON.stringify(mode)} is not a mode; use native or classic`);
+  }
+  const { image, defaults } = parseInjectionFlags(values);
+  const cluster: ClusterContext = {
+    defaults,
+    image,
+    mode,
+    excludedNamespaces: new Set([...ALWAYS_EXCLUDED, 'logward-system']),
+  };
+
+  let source: string;
+  try {
+    source = file === '-' ? await text(io.stdin) : await readFile(file, 'utf8');
+  } catch (error) {
+    throw wrap(`read "${file}"`, error);
+  }
+  const documents = parseAllDocuments(source);
+  if (!Array.isArray(documents)) return 0; // an empty stream
+  const output: string[] = [];
+  const invalid: string[] = [];
+  for (const [index, document] of documents.entries()) {
+    if (document.errors.length > 0) {
+      throw new InputError(
+        `${file}: document ${index + 1} is not valid YAML: ${document.errors[0]!.message}`,
+      );
+    }
+    const object = document.toJS() as KubeObject | null;
+    const outcome: InjectOutcome =
+      object && typeof object === 'object' ? injectObject(object, cluster) : { kind: 'unchanged' };
+    if (outcome.kind === 'invalid') invalid.push(outcome.message);
+    else if (outcome.kind === 'unchanged') {
+      if (outcome.note) io.stderr.write(`${outcome.note}\n`);
+      // The document as written, comments and all.
+      output.push(document.toString({ directives: false }));
+    } else {
+      for (const line of [...outcome.notes, ...outcome.warnings]) io.stderr.write(`${line}\n`);
+      output.push(stringify(outcome.object));
+    }
+  }
+  if (invalid.length > 0) throw new InputError(invalid.join('\n'));
+  io.stdout.write(output.map((doc) => (doc.endsWith('\n') ? doc : `${doc}\n`)).join('---\n'));
+  return 0;
+};

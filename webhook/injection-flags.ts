@@ -1,0 +1,71 @@
+import { UsageError } from '../cli/errors.ts';
+import { VERSION } from '../cli/version.ts';
+import { KEYS, type Key, shortName } from '../contract/keys.ts';
+import { parsePolicy } from '../contract/policy.ts';
+import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
+import type { SidecarImage } from './sidecar-container.ts';
+
+// The flags that shape an injection, shared by `logward webhook` and `logward inject` so the
+// offline path produces exactly what the webhook would.
+
+/** Cluster-wide defaults an admin may set: every key but the opt-in and our own status. */
+const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
+  (k) => k !== KEYS.inject && k !== KEYS.status,
+);
+
+export const DEFAULT_SIDECAR_IMAGE = `ghcr.io/logward/logward-sidecar:${VERSION}`;
+
+export const INJECTION_FLAGS = {
+  'sidecar-image': { type: 'string', default: DEFAULT_SIDECAR_IMAGE },
+  'sidecar-pull-policy': { type: 'string', default: 'IfNotPresent' },
+  help: { type: 'boolean', default: false },
+  ...Object.fromEntries(DEFAULTABLE.map((key) => [`default-${shortName(key)}`, { type: 'string' as const }])),
+} as const;
+
+export function injectionHelp(): string[] {
+  return [
+    `  --sidecar-image IMAGE                 image of the injected sidecar (default ${DEFAULT_SIDECAR_IMAGE})`,
+    '  --sidecar-pull-policy POLICY          Always, IfNotPresent or Never (default IfNotPresent)',
+  ];
+}
+
+export function defaultsHelp(): string[] {
+  return [
+    '',
+    'Cluster-wide defaults, used where neither the pod nor its workload sets the annotation:',
+    ...DEFAULTABLE.map(
+      (key) =>
+        `  --default-${shortName(key)}=VALUE`.padEnd(40) +
+        `${key} (built in: ${BUILTIN_DEFAULTS[key] ?? 'none'})`,
+    ),
+    '',
+  ];
+}
+
+/** Image and defaults from parsed flag values, each checked now and named on error. */
+export function parseInjectionFlags(values: Record<string, string | boolean | undefined>): {
+  image: SidecarImage;
+  defaults: Record<string, string>;
+} {
+  const pullPolicy = values['sidecar-pull-policy'];
+  if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
+    throw new UsageError(
+      `--sidecar-pull-policy: ${JSON.stringify(pullPolicy)} is not a pull policy; use Always, IfNotPresent or Never`,
+    );
+  }
+  const defaults: Record<string, string> = {};
+  for (const key of DEFAULTABLE) {
+    const value = values[`default-${shortName(key)}`];
+    if (typeof value === 'string') defaults[key] = value;
+  }
+  // Checked now, with a stand-in log directory when none is set (pods must then name their own).
+  const check = parsePolicy({}, { [KEYS.logDir]: '/log', ...defaults });
+  if (!check.ok) {
+    throw new UsageError(
+      check.problems
+        .map((p) => `--default-${shortName(p.key as Key)}: ${p.message.replace(`${p.key}: `, '')}`)
+        .join('; '),
+    );
+  }
+  return { image: { image: String(values['sidecar-image']), pullPolicy }, defaults };
+}
