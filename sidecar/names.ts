@@ -53,3 +53,21 @@ export function rotatedName(name: string, now: number, attempt = 0): string {
 export function isOurRotation(name: string): boolean {
   return ROTATION_STAMP.test(posix.basename(name));
 }
+
+/** The `attempt`-th extra part of a rotation: `a.<stamp>.log.gz` -> `a.<stamp>.2.log.gz`. */
+export function withAttempt(rotated: string, attempt: number): string {
+  if (attempt === 0) return rotated;
+  const dir = posix.dirname(rotated);
+  const base = posix
+    .basename(rotated)
+    .replace(ROTATION_STAMP, (stamp) => `${stamp.replace(/\.\d+$/, '')}.${attempt}`);
+  return dir === '.' ? base : posix.join(dir, base);
+}
+
+/** Sort key of our rotations: stamp, then part. Names alone do not sort `.1` after none. */
+export function rotationOrder(name: string): [string, number] {
+  const match = /\.(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)(?:\.(\d+))?(?=\.|$)/.exec(
+    posix.basename(name),
+  );
+  return match ? [match[1]!, Number(match[2] ?? 0)] : ['', 0];
+}
