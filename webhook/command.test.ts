@@ -28,7 +28,14 @@ describe('logward webhook flags', () => {
   const tls = ['--tls-cert=a.crt', '--tls-key=a.key'];
 
   it.each([
-    [[], '--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS'],
+    [
+      [],
+      '--tls-cert and --tls-key (or --tls-secret) are required: the API server only calls webhooks over HTTPS',
+    ],
+    [
+      [...tls, '--tls-secret=s'],
+      '--tls-secret and --tls-cert/--tls-key are two ways to get a certificate; use one',
+    ],
     [[...tls, '--port=http'], '--port: "http" is not a port; use 0-65535'],
     [
       [...tls, '--sidecar-mode=sometimes'],

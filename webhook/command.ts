@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { UsageError, wrap } from '../cli/errors.ts';
 import type { Command, Io } from '../cli/io.ts';
 import { VERSION } from '../cli/version.ts';
@@ -16,16 +17,14 @@ import {
   type ServerVersion,
   type SidecarModeFlag,
 } from './cluster-version.ts';
+import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';
 import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
 import { kubeOwnerLookup } from './kube-owner-lookup.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { noOwnerLookup } from './owner-lookup.ts';
 import { buildServers } from './server.ts';
 import type { SidecarImage } from './sidecar-container.ts';
-import { loadKeyPair, watchKeyPair } from './tls-files.ts';
-
-/** Namespaces never mutated, whatever the webhook configuration's selectors say. */
-export const ALWAYS_EXCLUDED = ['kube-system', 'kube-public', 'kube-node-lease'];
+import { openTlsSource, type TlsOptions } from './tls-source.ts';
 
 /** Cluster-wide defaults an admin may set: every key but the opt-in and our own status. */
 const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
@@ -36,6 +35,11 @@ const FLAGS = {
   ...INJECTION_FLAGS,
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'tls-secret': { type: 'string' },
+  'service-name': { type: 'string', default: 'logward-webhook' },
+  'mutating-webhook-configuration': { type: 'string', default: 'logward' },
+  'validating-webhook-configuration': { type: 'string', default: 'logward' },
+  'tls-check-interval': { type: 'string', default: '5m' },
   host: { type: 'string', default: '0.0.0.0' },
   port: { type: 'string', default: '8443' },
   'metrics-port': { type: 'string', default: '8080' },
@@ -55,13 +59,20 @@ export function webhookHelp(): string {
     );
   });
   return [
-    'Usage: logward webhook --tls-cert FILE --tls-key FILE [flags]',
+    'Usage: logward webhook (--tls-cert FILE --tls-key FILE | --tls-secret NAME) [flags]',
     '',
     'Serves POST /mutate (pods) and POST /validate (workloads) over HTTPS, and /healthz,',
     '/readyz and /metrics over HTTP on --metrics-port.',
     '',
     '  --tls-cert FILE                       serving certificate (PEM); reloaded when it changes',
     '  --tls-key FILE                        its private key (PEM)',
+    '  --tls-secret NAME                     instead of files: run a small CA, keep it in this Secret of our own',
+    '                                        namespace (shared by replicas), renew before expiry, and patch the',
+    '                                        caBundle of the webhook configurations below',
+    '  --service-name NAME                   Service the API server calls us through (default logward-webhook)',
+    '  --mutating-webhook-configuration NAME    whose caBundle --tls-secret keeps current (default logward; "" for none)',
+    '  --validating-webhook-configuration NAME  likewise (default logward; "" for none)',
+    '  --tls-check-interval DURATION         how often --tls-secret checks for renewal and caBundle drift (default 5m)',
     '  --host ADDRESS                        address to listen on (default 0.0.0.0)',
     '  --port N                              HTTPS port for admission reviews (default 8443)',
     '  --metrics-port N                      HTTP port for health and metrics (default 8080)',
@@ -78,8 +89,7 @@ export function webhookHelp(): string {
 }
 
 export interface WebhookOptions {
-  certFile: string;
-  keyFile: string;
+  tls: TlsOptions;
   host: string;
   port: number;
   metricsPort: number;
@@ -103,12 +113,6 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
   }
   if (values.help) return 'help';
   const text = (name: string) => values[name] as string | undefined;
-  const certFile = text('tls-cert');
-  const keyFile = text('tls-key');
-  if (!certFile || !keyFile)
-    throw new UsageError(
-      '--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS',
-    );
   const port = (name: string) => {
     const n = Number(text(name));
     if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -137,14 +141,14 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
   }
 
   const { image, defaults } = parseInjectionFlags(values);
-  const ownNamespace = env.POD_NAMESPACE || 'logward-system';
+  const ownNamespace = env.POD_NAMESPACE || DEFAULT_OWN_NAMESPACE;
+  const tls = tlsOptions(text, ownNamespace, duration('tls-check-interval'));
   const extra = (text('excluded-namespaces') ?? '')
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean);
   return {
-    certFile,
-    keyFile,
+    tls,
     host: text('host') ?? '0.0.0.0',
     port: port('port'),
     metricsPort: port('metrics-port'),
@@ -157,6 +161,37 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
     logLevel,
     defaults,
   };
+}
+
+function tlsOptions(
+  text: (name: string) => string | undefined,
+  namespace: string,
+  checkIntervalMs: number,
+): TlsOptions {
+  const certFile = text('tls-cert');
+  const keyFile = text('tls-key');
+  const secret = text('tls-secret');
+  if (secret && (certFile || keyFile)) {
+    throw new UsageError('--tls-secret and --tls-cert/--tls-key are two ways to get a certificate; use one');
+  }
+  if (secret) {
+    return {
+      kind: 'bootstrap',
+      secret,
+      namespace,
+      service: text('service-name') ?? 'logward-webhook',
+      mutating: text('mutating-webhook-configuration') || undefined,
+      validating: text('validating-webhook-configuration') || undefined,
+      checkIntervalMs,
+      propagationDelayMs: 10_000,
+    };
+  }
+  if (!certFile || !keyFile) {
+    throw new UsageError(
+      '--tls-cert and --tls-key (or --tls-secret) are required: the API server only calls webhooks over HTTPS',
+    );
+  }
+  return { kind: 'files', certFile, keyFile };
 }
 
 /** Credentials if there are any: in-cluster service account, --kubeconfig, $KUBECONFIG, ~/.kube/config. */
@@ -182,8 +217,9 @@ export const webhookCommand: Command = async (args, io) => {
     io.stdout.write(webhookHelp());
     return 0;
   }
-  const tls = await loadKeyPair(options.certFile, options.keyFile);
+  const log = pino({ level: options.logLevel, base: { component: 'webhook' } });
   const kubeConfig = loadKubeConfig(options.kubeconfig, io.env);
+  const tls = await openTlsSource(options.tls, kubeConfig, log);
 
   let version: ServerVersion | undefined;
   if (kubeConfig && options.mode === 'auto') {
@@ -212,8 +248,7 @@ export const webhookCommand: Command = async (args, io) => {
         cacheTtlMs: options.ownerCacheTtlMs,
       })
     : noOwnerLookup;
-  const servers = buildServers({ tls, logLevel: options.logLevel, cluster, lookupOwner, metrics });
-  const log = servers.admission.log;
+  const servers = buildServers({ tls: tls.initial, logger: log, cluster, lookupOwner, metrics });
 
   await servers.admission.listen({ host: options.host, port: options.port });
   await servers.ops.listen({ host: options.host, port: options.metricsPort });
@@ -232,16 +267,10 @@ export const webhookCommand: Command = async (args, io) => {
       ? 'webhook started'
       : 'webhook started without cluster credentials: owner lookup is off and auto means native',
   );
-  const stopWatching = watchKeyPair(
-    options.certFile,
-    options.keyFile,
-    tls,
-    (pair) => {
-      servers.setKeyPair(pair);
-      log.info({ certFile: options.certFile }, 'serving certificate reloaded');
-    },
-    (error) => log.warn({ err: error }, 'serving certificate not reloaded; keeping the current one'),
-  );
+  const stopWatching = tls.watch((pair) => {
+    servers.setKeyPair(pair);
+    log.info({ tls: options.tls.kind }, 'serving certificate reloaded');
+  });
 
   const signal = await io.stopSignal;
   log.info({ signal }, 'shutting down: draining in-flight reviews');

@@ -5,7 +5,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { InputError, UsageError, wrap } from '../cli/errors.ts';
 import type { Command } from '../cli/io.ts';
 import type { ClusterContext } from './admit.ts';
-import { ALWAYS_EXCLUDED } from './command.ts';
+import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';
 import { type InjectOutcome, injectObject } from './inject.ts';
 import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
 import type { KubeObject } from './workloads.ts';
@@ -55,7 +55,7 @@ export const injectCommand: Command = async (args, io) => {
     defaults,
     image,
     mode,
-    excludedNamespaces: new Set([...ALWAYS_EXCLUDED, 'logward-system']),
+    excludedNamespaces: new Set([...ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE]),
   };
 
   let source: string;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../contract/keys.ts';
 import { type Authority, createAuthority, type Issued, issue } from '../test/support/certificates.ts';
@@ -32,7 +33,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function servers(lookupOwner: OwnerLookup = async () => ({})): Servers {
   return buildServers({
     tls: serving,
-    logLevel: 'silent',
+    logger: pino({ level: 'silent' }),
     cluster,
     lookupOwner,
     metrics: createWebhookMetrics(),

@@ -1,4 +1,5 @@
 import type { Server as TlsServer } from 'node:tls';
+import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AdmissionRoutesOptions, admissionRoutes } from './admission-routes.ts';
 import { opsRoutes } from './ops-routes.ts';
@@ -6,8 +7,8 @@ import type { KeyPair } from './tls-files.ts';
 
 export interface ServersOptions extends AdmissionRoutesOptions {
   tls: KeyPair;
-  /** pino level: `info` in production, `silent` in tests. Logs are JSON lines on stdout. */
-  logLevel: string;
+  /** JSON lines on stdout; `pino({ level: 'silent' })` in tests. */
+  logger: FastifyBaseLogger;
 }
 
 export interface Servers {
@@ -22,7 +23,7 @@ export interface Servers {
 export function buildServers(options: ServersOptions): Servers {
   const admission = Fastify({
     https: { ...options.tls, minVersion: 'TLSv1.2' },
-    logger: { level: options.logLevel },
+    loggerInstance: options.logger,
     // The API server reuses connections; closing idle ones at shutdown lets close() finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -1,0 +1,137 @@
+import { webcrypto, X509Certificate } from 'node:crypto';
+// @peculiar/x509 resolves its parsers through tsyringe, which needs the Reflect metadata API first.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+
+// The webhook's own small certificate authority, for clusters without cert-manager. ECDSA P-256:
+// fast to generate at start-up, accepted by every supported kube-apiserver.
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+
+export const CA_LIFETIME_MS = 10 * 365 * DAY;
+export const SERVING_LIFETIME_MS = 365 * DAY;
+
+export interface PemPair {
+  cert: string;
+  key: string;
+}
+
+export interface Authority extends PemPair {
+  keys: webcrypto.CryptoKeyPair;
+}
+
+export async function createAuthority(commonName: string, now: Date): Promise<Authority> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial(),
+      name: `CN=${commonName}`,
+      // A minute of slack for clocks that disagree.
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + CA_LIFETIME_MS),
+      keys,
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
+      ],
+    },
+    webcrypto,
+  );
+  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey), keys };
+}
+
+export async function importAuthority(pair: PemPair): Promise<Authority> {
+  const cert = new x509.X509Certificate(pair.cert);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', pemBody(pair.key), ALGORITHM, true, ['sign']);
+  const publicKey = await cert.publicKey.export(ALGORITHM, ['verify'], webcrypto);
+  return { ...pair, keys: { privateKey, publicKey } };
+}
+
+/** A serving certificate for the webhook's Service names, signed by `ca`. */
+export async function issueServing(ca: Authority, dnsNames: readonly string[], now: Date): Promise<PemPair> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const caCert = new x509.X509Certificate(ca.cert);
+  const cert = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: serial(),
+      subject: `CN=${dnsNames[0]}`,
+      issuer: caCert.subject,
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + SERVING_LIFETIME_MS),
+      signingKey: ca.keys.privateKey,
+      publicKey: keys.publicKey,
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert, false, webcrypto),
+      ],
+    },
+    webcrypto,
+  );
+  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+/** The DNS names kube-apiserver may use to reach `service` in `namespace`. */
+export function serviceDnsNames(service: string, namespace: string): string[] {
+  return [
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+    `${service}.${namespace}`,
+    service,
+  ];
+}
+
+export interface CertificateFacts {
+  notBefore: number;
+  notAfter: number;
+  dnsNames: string[];
+}
+
+export function certificateFacts(pem: string): CertificateFacts {
+  const cert = new X509Certificate(pem);
+  return {
+    notBefore: Date.parse(cert.validFrom),
+    notAfter: Date.parse(cert.validTo),
+    dnsNames: (cert.subjectAltName ?? '')
+      .split(', ')
+      .filter((name) => name.startsWith('DNS:'))
+      .map((name) => name.slice(4)),
+  };
+}
+
+/** Whether `leaf` was signed by `ca`. */
+export function issuedBy(leaf: string, ca: string): boolean {
+  try {
+    const issuer = new X509Certificate(ca);
+    const cert = new X509Certificate(leaf);
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+function serial(): string {
+  // Positive 128-bit serial: the top bit cleared so DER does not read it as negative.
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0]! &= 0x7f;
+  return Buffer.from(bytes).toString('hex');
+}

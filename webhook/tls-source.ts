@@ -1,0 +1,93 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { serviceDnsNames } from './certificates.ts';
+import { secretStore, webhookConfigurationPublisher } from './kube-tls.ts';
+import { ensureCertificates } from './tls-bootstrap.ts';
+import { type KeyPair, loadKeyPair, watchKeyPair } from './tls-files.ts';
+
+export type TlsOptions =
+  | { kind: 'files'; certFile: string; keyFile: string }
+  | {
+      kind: 'bootstrap';
+      secret: string;
+      namespace: string;
+      service: string;
+      mutating: string | undefined;
+      validating: string | undefined;
+      checkIntervalMs: number;
+      /** After the CA changes: time for the API server to see the new caBundle before we serve a leaf it signed. */
+      propagationDelayMs: number;
+    };
+
+export interface TlsSource {
+  initial: KeyPair;
+  /** Starts watching for a new pair; returns what undoes it. */
+  watch(onChange: (pair: KeyPair) => void): () => void;
+}
+
+/** The serving certificate, from files (cert-manager, by hand) or from our own CA in a Secret. */
+export async function openTlsSource(
+  options: TlsOptions,
+  kubeConfig: KubeConfig | undefined,
+  log: FastifyBaseLogger,
+): Promise<TlsSource> {
+  if (options.kind === 'files') {
+    const initial = await loadKeyPair(options.certFile, options.keyFile);
+    return {
+      initial,
+      watch: (onChange) =>
+        watchKeyPair(options.certFile, options.keyFile, initial, onChange, (error) =>
+          log.warn({ err: error }, 'serving certificate not reloaded; keeping the current one'),
+        ),
+    };
+  }
+  if (!kubeConfig)
+    throw new Error('--tls-secret needs cluster credentials to keep the certificates in a Secret');
+  const store = secretStore(kubeConfig, options.namespace, options.secret);
+  const publish = webhookConfigurationPublisher(kubeConfig, {
+    mutating: options.mutating,
+    validating: options.validating,
+  });
+  const dnsNames = serviceDnsNames(options.service, options.namespace);
+  const round = async () => {
+    const result = await ensureCertificates(store, publish, dnsNames, Date.now);
+    if (result.change || result.patchedWebhooks > 0) {
+      log.info(
+        {
+          secret: `${options.namespace}/${options.secret}`,
+          change: result.change,
+          patchedWebhooks: result.patchedWebhooks,
+        },
+        'webhook certificates ensured',
+      );
+    }
+    return result.stored;
+  };
+  let current = await round();
+  return {
+    initial: current.serving,
+    watch(onChange) {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const tick = async () => {
+        try {
+          const next = await round();
+          if (next.serving.cert !== current.serving.cert) {
+            if (next.ca.cert !== current.ca.cert)
+              await new Promise((resolve) => setTimeout(resolve, options.propagationDelayMs));
+            current = next;
+            if (!stopped) onChange(next.serving);
+          }
+        } catch (error) {
+          log.warn({ err: error }, 'could not check the webhook certificates; will retry');
+        }
+        if (!stopped) timer = setTimeout(tick, options.checkIntervalMs).unref();
+      };
+      timer = setTimeout(tick, options.checkIntervalMs).unref();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+    },
+  };
+}
