@@ -1,0 +1,138 @@
+// `logward sidecar` flags. Every policy knob has a flag named like its annotation without the
+// `logward.io/` prefix; their values go, keyed by the full annotation key, to the same contract
+// parser the webhook uses, as the fallback under the pod's annotations.
+import { parseArgs } from 'node:util';
+import { UsageError } from '../cli/errors.ts';
+import { KEYS, type Key, shortName } from '../contract/keys.ts';
+import type { RawAnnotations } from '../contract/policy.ts';
+import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
+
+export const POLICY_KEYS: readonly Key[] = [
+  KEYS.sizeLimit,
+  KEYS.maxTotalSize,
+  KEYS.maxFileSize,
+  KEYS.hardLimit,
+  KEYS.maxAge,
+  KEYS.maxFiles,
+  KEYS.compress,
+  KEYS.compressLevel,
+  KEYS.closedAfter,
+  KEYS.schedule,
+  KEYS.recursive,
+];
+
+export const DEFAULT_METRICS_PORT = 9102;
+
+export interface SidecarArgs {
+  help: boolean;
+  dir: string | undefined;
+  annotationsFile: string | undefined;
+  once: boolean;
+  dryRun: boolean;
+  metricsPort: number;
+  /** Policy flags given, keyed by annotation key: the parser's fallback. */
+  policyFlags: Record<string, string>;
+}
+
+export function flagOf(key: Key): string {
+  return `--${shortName(key)}`;
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  dir: { type: 'string' },
+  'annotations-file': { type: 'string' },
+  once: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'metrics-port': { type: 'string' },
+  ...Object.fromEntries(
+    POLICY_KEYS.map((key) => [
+      shortName(key),
+      key === KEYS.recursive ? { type: 'boolean' } : { type: 'string' },
+    ]),
+  ),
+} as const;
+
+export function parseSidecarArgs(args: string[]): SidecarArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: OPTIONS as never,
+      strict: true,
+      allowPositionals: false,
+      allowNegative: true,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; run \`logward sidecar --help\` for the flags`);
+  }
+  const policyFlags: Record<string, string> = {};
+  for (const key of POLICY_KEYS) {
+    const value = values[shortName(key)];
+    if (value !== undefined) policyFlags[key] = String(value);
+  }
+  const portText = values['metrics-port'];
+  let metricsPort = DEFAULT_METRICS_PORT;
+  if (typeof portText === 'string') {
+    metricsPort = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+    if (!(metricsPort >= 0 && metricsPort <= 65535)) {
+      throw new UsageError(
+        `--metrics-port: ${JSON.stringify(portText)} is not a port; use a whole number from 0 to 65535`,
+      );
+    }
+  }
+  return {
+    help: values.help === true,
+    dir: values.dir as string | undefined,
+    annotationsFile: values['annotations-file'] as string | undefined,
+    once: values.once === true,
+    dryRun: values['dry-run'] === true,
+    metricsPort,
+    policyFlags,
+  };
+}
+
+/** The contract's messages name annotation keys; for flags, name the flags instead. */
+export function inFlagTerms(message: string): string {
+  let text = message;
+  for (const key of [...POLICY_KEYS, KEYS.logDir])
+    text = text.replaceAll(key, key === KEYS.logDir ? '--dir' : flagOf(key));
+  return text;
+}
+
+export function isFlagValue(key: string, flags: RawAnnotations, annotations: RawAnnotations): boolean {
+  return annotations[key] === undefined && flags[key] !== undefined;
+}
+
+export function helpText(): string {
+  const rows: [string, string][] = [
+    ['--dir DIR', 'the log directory to keep under budget (the fallback for logward.io/log-dir)'],
+    ['--annotations-file FILE', "the pod's annotations (downward API); watched, changes apply live"],
+    ['--once', 'run one full sweep and exit'],
+    ['--dry-run', 'print the plan of one sweep as JSON lines and change nothing (implies --once)'],
+    [
+      '--metrics-port N',
+      `serve /metrics and /healthz on this port (default: ${DEFAULT_METRICS_PORT}; 0 picks one)`,
+    ],
+  ];
+  for (const key of POLICY_KEYS) {
+    const reference = REFERENCE.find((r) => r.key === key)!;
+    const placeholder = key === KEYS.recursive ? '' : ` ${reference.example}`;
+    const flag =
+      key === KEYS.recursive ? `${flagOf(key)}, --no-${shortName(key)}` : `${flagOf(key)}${placeholder}`;
+    const fallback = BUILTIN_DEFAULTS[key] ?? reference.default;
+    rows.push([flag, `${reference.meaning.replaceAll('`', '')} (default: ${fallback.replaceAll('`', '')})`]);
+  }
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return [
+    'Usage: logward sidecar --dir DIR [--annotations-file FILE] [--once] [--dry-run] [--metrics-port N] [policy flags]',
+    '',
+    'Keeps a log directory under its budget: compresses closed files, caps live files without',
+    'losing lines, and deletes the oldest rotated files. Annotations in --annotations-file win',
+    'over flags, flags over the built-in defaults.',
+    '',
+    'Flags:',
+    ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
+    '',
+  ].join('\n');
+}

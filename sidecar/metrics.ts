@@ -1,0 +1,149 @@
+// Prometheus metrics on their own registry (not prom-client's global one, so tests and several
+// instances in one process do not collide), plus the HTTP server for /metrics and /healthz.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ActionResult } from './execute.ts';
+
+export interface Metrics {
+  registry: Registry;
+  usage: Gauge;
+  budget: Gauge;
+  limit: Gauge;
+  hardLimit: Gauge;
+  compressedBytes: Counter;
+  rotations: Counter;
+  deletedFiles: Counter<'reason'>;
+  bytesAtRisk: Counter;
+  droppedBytes: Counter;
+  failures: Counter<'action' | 'code'>;
+  sweepDuration: Histogram;
+}
+
+const DELETE_REASONS = ['over_max_files', 'over_max_age', 'over_max_total_size', 'leftover'];
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const metrics: Metrics = {
+    registry,
+    usage: new Gauge({
+      name: 'logward_sidecar_usage_bytes',
+      help: 'Allocated bytes (st_blocks*512) of everything in the log directory, as kubelet counts an emptyDir',
+      registers,
+    }),
+    budget: new Gauge({
+      name: 'logward_sidecar_budget_bytes',
+      help: 'Retention budget (max-total-size)',
+      registers,
+    }),
+    limit: new Gauge({
+      name: 'logward_sidecar_limit_bytes',
+      help: 'Size limit of the volume (size-limit)',
+      registers,
+    }),
+    hardLimit: new Gauge({
+      name: 'logward_sidecar_hard_limit_bytes',
+      help: 'Usage at which the largest live file is capped as a last resort (hard-limit)',
+      registers,
+    }),
+    compressedBytes: new Counter({
+      name: 'logward_sidecar_compressed_bytes_total',
+      help: 'Uncompressed bytes compressed into rotated files',
+      registers,
+    }),
+    rotations: new Counter({
+      name: 'logward_sidecar_rotations_total',
+      help: 'Live files capped with their head moved into a rotated file',
+      registers,
+    }),
+    deletedFiles: new Counter({
+      name: 'logward_sidecar_deleted_files_total',
+      help: 'Files deleted, by reason (over_max_files, over_max_age, over_max_total_size, leftover)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    bytesAtRisk: new Counter({
+      name: 'logward_sidecar_bytes_at_risk_total',
+      help: 'Bytes appended while a copy-then-truncate cap ran (filesystems without collapse-range); lines written in its last microseconds can be lost',
+      registers,
+    }),
+    droppedBytes: new Counter({
+      name: 'logward_sidecar_dropped_bytes_total',
+      help: 'Bytes dropped from live files by the last-resort cap at the hard limit',
+      registers,
+    }),
+    failures: new Counter({
+      name: 'logward_sidecar_action_failures_total',
+      help: 'Actions that failed, by action and error code',
+      labelNames: ['action', 'code'],
+      registers,
+    }),
+    sweepDuration: new Histogram({
+      name: 'logward_sidecar_sweep_duration_seconds',
+      help: 'Duration of a pass: scan, plan and execute',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    }),
+  };
+  // Every reason from the start, at zero: a dashboard's rate() needs the series to exist.
+  for (const reason of DELETE_REASONS) metrics.deletedFiles.inc({ reason }, 0);
+  return metrics;
+}
+
+export function recordResults(metrics: Metrics, results: readonly ActionResult[]): void {
+  for (const result of results) {
+    const { action } = result;
+    if (!result.ok) {
+      metrics.failures.inc({ action: action.kind, code: result.code ?? 'unknown' });
+      continue;
+    }
+    const { outcome } = result;
+    if (outcome.kind === 'removed' && !outcome.vanished) {
+      metrics.deletedFiles.inc({ reason: action.kind === 'delete' ? action.reason : 'leftover' });
+    } else if (outcome.kind === 'compressed') {
+      metrics.compressedBytes.inc(outcome.bytesIn);
+    } else if (outcome.kind === 'capped' && action.kind === 'cap') {
+      if (outcome.rotated.length > 0) {
+        metrics.rotations.inc();
+        if (action.compression !== 'none') metrics.compressedBytes.inc(outcome.removedBytes);
+      } else if (outcome.method !== 'none') {
+        metrics.droppedBytes.inc(outcome.removedBytes);
+      }
+      metrics.bytesAtRisk.inc(outcome.bytesAtRisk);
+    }
+  }
+}
+
+/** Serves /metrics and /healthz. Port 0 picks a free port; the bound one is returned. */
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  healthy: () => boolean,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error: Error) => response.writeHead(500).end(error.message),
+      );
+    } else if (request.url === '/healthz') {
+      const ok = healthy();
+      response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

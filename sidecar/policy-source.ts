@@ -1,0 +1,82 @@
+// Where the policy comes from while the sidecar runs: the pod's annotations (downward API file)
+// over the flags over the built-in defaults. Kubernetes updates the file by swapping a `..data`
+// symlink, so it is simply re-read: on change events and before every pass. A new value that
+// does not parse is refused, loudly and naming the key, and the policy in force stays.
+import { isDeepStrictEqual } from 'node:util';
+import { KEYS } from '../contract/keys.ts';
+import { type ParseResult, type Policy, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
+import { parseDownwardApi } from './annotations.ts';
+import type { Logger } from './log.ts';
+
+export interface PolicySource {
+  readonly current: Policy;
+  /** Re-reads the annotations; true when a valid, different policy now applies. */
+  reload(): Promise<boolean>;
+}
+
+export async function readAnnotations(
+  file: string,
+  readFile: (path: string) => Promise<string>,
+): Promise<RawAnnotations> {
+  return parseDownwardApi(await readFile(file));
+}
+
+export function createPolicySource(options: {
+  initial: Policy;
+  file: string | undefined;
+  fallback: RawAnnotations;
+  readFile: (path: string) => Promise<string>;
+  logger: Logger;
+}): PolicySource {
+  let current = options.initial;
+  let lastRefused: string | undefined;
+  return {
+    get current() {
+      return current;
+    },
+    async reload() {
+      if (options.file === undefined) return false;
+      let text: string;
+      let result: ParseResult;
+      try {
+        text = await options.readFile(options.file);
+        result = parsePolicy(parseDownwardApi(text), options.fallback);
+      } catch (error) {
+        options.logger.log('error', 'annotations_unreadable', { file: options.file, error: error as Error });
+        return false;
+      }
+      if (!result.ok || result.policy.logDir !== current.logDir) {
+        // Once per distinct content: the file is re-read before every pass.
+        if (text !== lastRefused) {
+          lastRefused = text;
+          const problems = result.ok
+            ? [
+                {
+                  key: KEYS.logDir,
+                  value: result.policy.logDir,
+                  message: `${KEYS.logDir} cannot change while the sidecar runs`,
+                },
+              ]
+            : result.problems;
+          for (const problem of problems) {
+            options.logger.log('error', 'policy_refused', {
+              key: problem.key,
+              value: problem.value,
+              error: problem.message,
+            });
+          }
+        }
+        return false;
+      }
+      lastRefused = undefined;
+      if (isDeepStrictEqual(result.policy, current)) return false;
+      const changed = (Object.keys(current) as (keyof Policy)[]).filter(
+        (k) => !isDeepStrictEqual(current[k], result.policy[k]),
+      );
+      current = result.policy;
+      options.logger.log('info', 'policy_updated', { changed });
+      for (const warning of result.warnings) options.logger.log('warn', 'policy_warning', { warning });
+      return true;
+    },
+  };
+}
