@@ -13,6 +13,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'serve the mutating and validating admission webhook over HTTPS',
     load: async () => (await import('../webhook/command.ts')).webhookCommand,
   },
+  sidecar: {
+    summary: 'keep a log directory under its budget: compress, cap and retain',
+    load: async () => (await import('../sidecar/command.ts')).sidecarCommand,
+  },
   inject: {
     summary: 'add the log volume and sidecar to manifests offline (for GitOps)',
     load: async () => (await import('../webhook/inject-command.ts')).injectCommand,

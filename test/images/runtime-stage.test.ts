@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copiesOf, execForm, parseDockerfile, type Stage } from './dockerfile.ts';
+
+const run = promisify(execFile);
+const repo = resolve(import.meta.dirname, '../..');
+const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
+
+let work: string;
+let productionDeps: string;
+
+// The production-deps stage of both images is the same install; done once, as the stage does it.
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'logward-image-'));
+  productionDeps = join(work, 'production-deps');
+  await mkdir(productionDeps);
+  await cp(join(repo, 'package.json'), join(productionDeps, 'package.json'));
+  await cp(join(repo, 'package-lock.json'), join(productionDeps, 'package-lock.json'));
+  await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: productionDeps,
+  });
+}, 300_000);
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe.each([
+  ['Dockerfile.webhook', 'webhook'],
+  ['Dockerfile.sidecar', 'sidecar'],
+])('%s', (file, command) => {
+  let stages: Stage[];
+  let runtime: Stage;
+  beforeAll(async () => {
+    stages = parseDockerfile(await readFile(join(repo, file), 'utf8'));
+    runtime = stages.at(-1)!;
+  });
+
+  it('is multi-stage, ending in a distroless Node 24 runtime that runs nothing at build time', () => {
+    expect(stages.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['build', 'production-deps', 'runtime']),
+    );
+    expect(runtime.from).toMatch(/^gcr\.io\/distroless\/nodejs24-/);
+    expect(runtime.instructions.filter((i) => i.keyword === 'RUN')).toEqual([]);
+    expect(stages.find((s) => s.name === 'production-deps')?.instructions.map((i) => i.args)).toContain(
+      'npm ci --omit=dev --no-audit --no-fund',
+    );
+  });
+
+  it('runs as a numeric non-root user, with OCI labels and no HEALTHCHECK', () => {
+    const user = runtime.instructions.findLast((i) => i.keyword === 'USER')?.args ?? '';
+    expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+    const labels = runtime.instructions
+      .filter((i) => i.keyword === 'LABEL')
+      .map((i) => i.args)
+      .join(' ');
+    for (const key of ['title', 'description', 'source', 'licenses'])
+      expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    expect(stages.flatMap((s) => s.instructions).some((i) => i.keyword === 'HEALTHCHECK')).toBe(false);
+  });
+
+  it(`starts from the runtime stage's files alone: --version and ${command} --help`, async () => {
+    const root = join(work, `${command}-root`);
+    for (const copy of copiesOf(runtime)) {
+      const target = join(
+        root,
+        copy.destination.startsWith('/') ? copy.destination : join('/app', copy.destination),
+      );
+      let source: string;
+      if (copy.from === 'build') source = join(repo, copy.source.replace(/^\/src\/?/, ''));
+      else if (copy.from === 'production-deps')
+        source = join(productionDeps, copy.source.replace(/^\/app\/?/, ''));
+      else source = copy.source; // a file taken from a stock Debian stage, as on this Debian machine
+      await mkdir(dirname(target), { recursive: true });
+      await cp(source, target, { recursive: true });
+    }
+    const [node, entry] = execForm(runtime, 'ENTRYPOINT');
+    expect(node).toBe('/nodejs/bin/node');
+    const entryFile = join(root, entry!);
+    const version = await run(process.execPath, [entryFile, '--version'], { cwd: join(root, 'app') });
+    expect(version.stdout).toBe(`logward ${pkg.version}\n`);
+    const cmd = execForm(runtime, 'CMD');
+    expect(cmd).toEqual([command, '--help']);
+    const help = await run(process.execPath, [entryFile, ...cmd], { cwd: join(root, 'app') });
+    expect(help.stdout).toMatch(new RegExp(`^Usage: logward ${command} `));
+  });
+});
