@@ -245,7 +245,15 @@ describe('decide', () => {
     ]);
   });
 
-  it('turns metrics off on the host network', () => {
+  it('passes a boolean policy flag without a value', () => {
+    const decision = decide(
+      appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.recursive]: 'true' } }),
+      context,
+    );
+    expect(sidecarOf(injected(decision)).args).toContain('--recursive');
+  });
+
+  it('uses an ephemeral metrics port on the host network', () => {
     const decision = decide(appPod({ spec: { hostNetwork: true } }), context);
     const sidecar = sidecarOf(injected(decision));
     expect(sidecar.args).toContain('--metrics-port=0');

@@ -87,7 +87,9 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   if (identity.note) notes.push(identity.note);
   const metricsPort = chooseMetricsPort(spec);
   if (metricsPort === 0)
-    notes.push('metrics are off: the pod uses the host network, where a fixed port could collide');
+    notes.push(
+      'the sidecar serves metrics on an ephemeral port: the pod uses the host network, where a fixed port could collide',
+    );
 
   const sidecar = sidecarContainer({
     image: input.image,

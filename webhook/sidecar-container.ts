@@ -51,7 +51,10 @@ export function sidecarContainer(parts: SidecarParts): V1Container {
   const { policy } = parts;
   const flags = RETENTION_KEYS.flatMap((key) => {
     const value = key === KEYS.sizeLimit ? parts.sizeLimit : parts.effective[key];
-    return value === undefined ? [] : [`--${shortName(key)}=${value}`];
+    if (value === undefined) return [];
+    // A boolean flag takes no value: `--recursive` or `--no-recursive`.
+    if (key === KEYS.recursive) return [value === 'true' ? '--recursive' : '--no-recursive'];
+    return [`--${shortName(key)}=${value}`];
   });
   const requests = compact({ cpu: policy.sidecar.cpuRequest, memory: policy.sidecar.memoryRequest });
   const limits = compact({ cpu: policy.sidecar.cpuLimit, memory: policy.sidecar.memoryLimit });

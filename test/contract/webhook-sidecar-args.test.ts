@@ -1,0 +1,45 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from '../../contract/keys.ts';
+import { parseSidecarArgs } from '../../sidecar/flags.ts';
+import { decide } from '../../webhook/decide.ts';
+import { appPod, cluster } from '../../webhook/testing.ts';
+
+// The webhook writes the sidecar's command line and the sidecar parses it: one side's flag
+// spelling drifting from the other's would crash every injected pod, so both halves meet here.
+describe('the sidecar command line the webhook writes', () => {
+  it('parses in the sidecar, carrying every workload-level policy value', () => {
+    const workload = {
+      [KEYS.inject]: 'true',
+      [KEYS.logDir]: '/log',
+      [KEYS.sizeLimit]: '2Gi',
+      [KEYS.maxTotalSize]: '1500Mi',
+      [KEYS.maxFileSize]: '100Mi',
+      [KEYS.hardLimit]: '98%',
+      [KEYS.maxAge]: '3d',
+      [KEYS.maxFiles]: '30',
+      [KEYS.compress]: 'zstd',
+      [KEYS.compressLevel]: '9',
+      [KEYS.closedAfter]: '2m',
+      [KEYS.schedule]: '*/30 * * * * *',
+      [KEYS.recursive]: 'true',
+    };
+    const decision = decide(appPod({ annotations: null }), {
+      ...cluster,
+      namespace: 'shop',
+      workloadAnnotations: workload,
+    });
+    if (decision.kind !== 'inject') throw new Error(`expected inject, got ${decision.kind}`);
+    const sidecar = (decision.pod as V1Pod).spec?.initContainers?.at(-1);
+    const [subcommand, ...args] = sidecar?.args ?? [];
+    expect(subcommand).toBe('sidecar');
+    const parsed = parseSidecarArgs(args);
+    expect(parsed).toMatchObject({
+      dir: '/var/logward/logs',
+      annotationsFile: '/etc/logward/annotations',
+      metricsPort: 9102,
+    });
+    const { [KEYS.inject]: _, [KEYS.logDir]: __, ...policy } = workload;
+    expect(parsed.policyFlags).toEqual(policy);
+  });
+});
