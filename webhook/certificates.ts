@@ -1,4 +1,5 @@
 import { webcrypto, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 // @peculiar/x509 resolves its parsers through tsyringe, which needs the Reflect metadata API first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -50,14 +51,17 @@ export async function importAuthority(pair: PemPair): Promise<Authority> {
   return { ...pair, keys: { privateKey, publicKey } };
 }
 
-/** A serving certificate for the webhook's Service names, signed by `ca`. */
-export async function issueServing(ca: Authority, dnsNames: readonly string[], now: Date): Promise<PemPair> {
+/**
+ * A serving certificate for `hosts` (the Service's DNS names, plus any extra names or IP
+ * addresses a URL-configured webhook is called by), signed by `ca`.
+ */
+export async function issueServing(ca: Authority, hosts: readonly string[], now: Date): Promise<PemPair> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const caCert = new x509.X509Certificate(ca.cert);
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: serial(),
-      subject: `CN=${dnsNames[0]}`,
+      subject: `CN=${hosts[0]}`,
       issuer: caCert.subject,
       notBefore: new Date(now.getTime() - 60_000),
       notAfter: new Date(now.getTime() + SERVING_LIFETIME_MS),
@@ -71,7 +75,9 @@ export async function issueServing(ca: Authority, dnsNames: readonly string[], n
           true,
         ),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+        new x509.SubjectAlternativeNameExtension(
+          hosts.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value })),
+        ),
         await x509.AuthorityKeyIdentifierExtension.create(caCert, false, webcrypto),
       ],
     },
@@ -93,7 +99,8 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
 export interface CertificateFacts {
   notBefore: number;
   notAfter: number;
-  dnsNames: string[];
+  /** DNS names and IP addresses from the subjectAltName, in order. */
+  hosts: string[];
 }
 
 export function certificateFacts(pem: string): CertificateFacts {
@@ -101,10 +108,10 @@ export function certificateFacts(pem: string): CertificateFacts {
   return {
     notBefore: Date.parse(cert.validFrom),
     notAfter: Date.parse(cert.validTo),
-    dnsNames: (cert.subjectAltName ?? '')
+    hosts: (cert.subjectAltName ?? '')
       .split(', ')
-      .filter((name) => name.startsWith('DNS:'))
-      .map((name) => name.slice(4)),
+      .filter((name) => name.startsWith('DNS:') || name.startsWith('IP Address:'))
+      .map((name) => name.slice(name.indexOf(':') + 1)),
   };
 }
 

@@ -37,6 +37,7 @@ const FLAGS = {
   'tls-key': { type: 'string' },
   'tls-secret': { type: 'string' },
   'service-name': { type: 'string', default: 'logward-webhook' },
+  'tls-extra-hosts': { type: 'string', default: '' },
   'mutating-webhook-configuration': { type: 'string', default: 'logward' },
   'validating-webhook-configuration': { type: 'string', default: 'logward' },
   'tls-check-interval': { type: 'string', default: '5m' },
@@ -70,6 +71,7 @@ export function webhookHelp(): string {
     '                                        namespace (shared by replicas), renew before expiry, and patch the',
     '                                        caBundle of the webhook configurations below',
     '  --service-name NAME                   Service the API server calls us through (default logward-webhook)',
+    '  --tls-extra-hosts A,B                 more DNS names or IPs for the --tls-secret certificate (URL-configured webhooks)',
     '  --mutating-webhook-configuration NAME    whose caBundle --tls-secret keeps current (default logward; "" for none)',
     '  --validating-webhook-configuration NAME  likewise (default logward; "" for none)',
     '  --tls-check-interval DURATION         how often --tls-secret checks for renewal and caBundle drift (default 5m)',
@@ -180,6 +182,10 @@ function tlsOptions(
       secret,
       namespace,
       service: text('service-name') ?? 'logward-webhook',
+      extraHosts: (text('tls-extra-hosts') ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
       mutating: text('mutating-webhook-configuration') || undefined,
       validating: text('validating-webhook-configuration') || undefined,
       checkIntervalMs,

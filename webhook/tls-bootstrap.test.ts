@@ -41,7 +41,9 @@ function memoryStore(): CertificateStore & { writes: number; data?: StoredCertif
 describe('built-in certificates', () => {
   it('issues a serving certificate for every Service name, chained to its CA, usable for TLS', async () => {
     const stored = await renew(undefined, { kind: 'create' }, names, t0);
-    expect(certificateFacts(stored.serving.cert).dnsNames).toEqual(names);
+    expect(certificateFacts(stored.serving.cert).hosts).toEqual(names);
+    const withIp = await renew(undefined, { kind: 'create' }, [...names, '127.0.0.1'], t0);
+    expect(certificateFacts(withIp.serving.cert).hosts).toEqual([...names, '127.0.0.1']);
     expect(issuedBy(stored.serving.cert, stored.ca.cert)).toBe(true);
 
     const server = createServer({ cert: stored.serving.cert, key: stored.serving.key }, (socket) =>

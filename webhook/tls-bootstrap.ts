@@ -42,7 +42,7 @@ export function planRenewal(
   const serving = certificateFacts(stored.serving.cert);
   if (!issuedBy(stored.serving.cert, stored.ca.cert))
     return { kind: 'issue-serving', why: 'the serving certificate is not signed by the CA' };
-  const missing = dnsNames.filter((name) => !serving.dnsNames.includes(name));
+  const missing = dnsNames.filter((name) => !serving.hosts.includes(name));
   if (missing.length > 0)
     return { kind: 'issue-serving', why: `the serving certificate lacks ${missing.join(', ')}` };
   if (serving.notAfter - now < SERVING_RENEW_BEFORE_MS) {

@@ -12,6 +12,8 @@ export type TlsOptions =
       secret: string;
       namespace: string;
       service: string;
+      /** Extra names or IP addresses for the certificate, for webhooks configured by URL. */
+      extraHosts: string[];
       mutating: string | undefined;
       validating: string | undefined;
       checkIntervalMs: number;
@@ -48,7 +50,7 @@ export async function openTlsSource(
     mutating: options.mutating,
     validating: options.validating,
   });
-  const dnsNames = serviceDnsNames(options.service, options.namespace);
+  const dnsNames = [...serviceDnsNames(options.service, options.namespace), ...options.extraHosts];
   const round = async () => {
     const result = await ensureCertificates(store, publish, dnsNames, Date.now);
     if (result.change || result.patchedWebhooks > 0) {
