@@ -17,6 +17,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'keep a log directory under its budget: compress, cap and retain',
     load: async () => (await import('../sidecar/command.ts')).sidecarCommand,
   },
+  demo: {
+    summary: 'replay a node filling up with logs, without and then with Logward',
+    load: async () => (await import('../demo/command.ts')).demoCommand,
+  },
   inject: {
     summary: 'add the log volume and sidecar to manifests offline (for GitOps)',
     load: async () => (await import('../webhook/inject-command.ts')).injectCommand,
