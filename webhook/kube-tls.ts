@@ -83,7 +83,7 @@ export function secretStore(kubeConfig: KubeConfig, namespace: string, name: str
   };
 }
 
-/** Patches caBundle into every webhook of our two configurations where it differs. */
+/** Patches caBundle into every webhook of our two configurations where it differs; names those not found. */
 export function webhookConfigurationPublisher(
   kubeConfig: KubeConfig,
   names: { mutating: string | undefined; validating: string | undefined },
@@ -92,18 +92,31 @@ export function webhookConfigurationPublisher(
   return async (bundle) => {
     const wanted = b64(bundle);
     let patched = 0;
+    const missing: string[] = [];
     const targets = [
       names.mutating && {
+        name: `MutatingWebhookConfiguration ${names.mutating}`,
         read: () => api.readMutatingWebhookConfiguration({ name: names.mutating! }),
         patch: (body: object[]) => api.patchMutatingWebhookConfiguration({ name: names.mutating!, body }),
       },
       names.validating && {
+        name: `ValidatingWebhookConfiguration ${names.validating}`,
         read: () => api.readValidatingWebhookConfiguration({ name: names.validating! }),
         patch: (body: object[]) => api.patchValidatingWebhookConfiguration({ name: names.validating!, body }),
       },
     ].filter((t) => !!t);
     for (const target of targets) {
-      const config = await target.read();
+      let config: Awaited<ReturnType<typeof target.read>>;
+      try {
+        config = await target.read();
+      } catch (error) {
+        // Not created yet (an install applies it beside our Deployment): the next check patches it.
+        if (statusOf(error) === 404) {
+          missing.push(target.name);
+          continue;
+        }
+        throw error;
+      }
       const operations = (config.webhooks ?? []).flatMap((webhook, index) =>
         webhook.clientConfig.caBundle === wanted
           ? []
@@ -117,6 +130,6 @@ export function webhookConfigurationPublisher(
       await target.patch(operations);
       patched += operations.length / 2;
     }
-    return patched;
+    return { patched, missing };
   };
 }

@@ -113,7 +113,7 @@ describe('built-in certificates', () => {
     const bundles: string[] = [];
     const publish = async (bundle: string) => {
       bundles.push(bundle);
-      return 1;
+      return { patched: 1, missing: [] };
     };
     const results = await Promise.all(
       [1, 2, 3].map(() => ensureCertificates(store, publish, names, () => t0)),

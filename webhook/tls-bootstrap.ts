@@ -89,14 +89,16 @@ export interface CertificateStore {
   write(stored: StoredCertificates, version: string | undefined): Promise<boolean>;
 }
 
-/** Sets the caBundle of our webhook configurations; returns how many webhooks it changed. */
-export type CaBundlePublisher = (bundle: string) => Promise<number>;
+/** Sets the caBundle of our webhook configurations: how many webhooks it changed, which configurations it did not find. */
+export type CaBundlePublisher = (bundle: string) => Promise<{ patched: number; missing: string[] }>;
 
 export interface Bootstrapped {
   stored: StoredCertificates;
   /** What changed this round, for logs: `created`, `rotated CA: ...`, `renewed serving: ...`, or undefined. */
   change?: string;
   patchedWebhooks: number;
+  /** Webhook configurations that do not exist (yet): the caller checks again soon. */
+  missingConfigurations: string[];
 }
 
 /**
@@ -114,7 +116,8 @@ export async function ensureCertificates(
     const { stored, version } = await store.read();
     const step = planRenewal(stored, dnsNames, now());
     if (step.kind === 'keep' && stored) {
-      return { stored, patchedWebhooks: await publish(caBundle(stored, now())) };
+      const published = await publish(caBundle(stored, now()));
+      return { stored, patchedWebhooks: published.patched, missingConfigurations: published.missing };
     }
     if (step.kind === 'keep') continue;
     const next = await renew(stored, step, dnsNames, now());
@@ -123,7 +126,13 @@ export async function ensureCertificates(
       step.kind === 'create'
         ? 'created'
         : `${step.kind === 'rotate-ca' ? 'rotated CA' : 'renewed serving certificate'}: ${step.why}`;
-    return { stored: next, change, patchedWebhooks: await publish(caBundle(next, now())) };
+    const published = await publish(caBundle(next, now()));
+    return {
+      stored: next,
+      change,
+      patchedWebhooks: published.patched,
+      missingConfigurations: published.missing,
+    };
   }
   throw new Error(
     'failed to store the webhook certificates: other replicas kept writing the Secret; will retry',

@@ -5,6 +5,8 @@ import { secretStore, webhookConfigurationPublisher } from './kube-tls.ts';
 import { ensureCertificates } from './tls-bootstrap.ts';
 import { type KeyPair, loadKeyPair, watchKeyPair } from './tls-files.ts';
 
+const MISSING_RETRY_MS = 5_000;
+
 export type TlsOptions =
   | { kind: 'files'; certFile: string; keyFile: string }
   | {
@@ -51,6 +53,7 @@ export async function openTlsSource(
     validating: options.validating,
   });
   const dnsNames = [...serviceDnsNames(options.service, options.namespace), ...options.extraHosts];
+  let missing: string[] = [];
   const round = async () => {
     const result = await ensureCertificates(store, publish, dnsNames, Date.now);
     if (result.change || result.patchedWebhooks > 0) {
@@ -63,6 +66,14 @@ export async function openTlsSource(
         'webhook certificates ensured',
       );
     }
+    const nowMissing = result.missingConfigurations;
+    if (nowMissing.length > 0 && nowMissing.join() !== missing.join()) {
+      log.warn(
+        { missing: nowMissing },
+        'webhook configurations not found; their caBundle is set once they exist',
+      );
+    }
+    missing = nowMissing;
     return result.stored;
   };
   let current = await round();
@@ -83,9 +94,11 @@ export async function openTlsSource(
         } catch (error) {
           log.warn({ err: error }, 'could not check the webhook certificates; will retry');
         }
-        if (!stopped) timer = setTimeout(tick, options.checkIntervalMs).unref();
+        // A configuration that is not there yet is looked for again soon, not in minutes.
+        if (!stopped)
+          timer = setTimeout(tick, missing.length > 0 ? MISSING_RETRY_MS : options.checkIntervalMs).unref();
       };
-      timer = setTimeout(tick, options.checkIntervalMs).unref();
+      timer = setTimeout(tick, missing.length > 0 ? MISSING_RETRY_MS : options.checkIntervalMs).unref();
       return () => {
         stopped = true;
         clearTimeout(timer);
