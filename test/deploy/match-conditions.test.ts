@@ -4,7 +4,7 @@ import { KEYS, STATUS_INJECTED } from '../../contract/keys.ts';
 import { BUILD_TIMEOUT_MS, buildTool, DEPLOY, type Manifest, readManifests, runOk } from './tools.ts';
 
 // Which objects the API server sends to each webhook: the matchConditions' CEL evaluated by
-// kube-apiserver's own code (test/tools/match-conditions), not by a re-implementation.
+// kube-apiserver's own code (test/tools/kubecheck), not by a re-implementation.
 
 const configurations = readManifests(join(DEPLOY, 'install.yaml')).filter((o) =>
   ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].includes(o.kind),
@@ -22,13 +22,17 @@ interface Match {
   error?: string;
 }
 
-let evaluator: string;
+let kubecheck: string;
 beforeAll(async () => {
-  evaluator = await buildTool('match-conditions');
+  kubecheck = await buildTool('kubecheck');
 }, BUILD_TIMEOUT_MS);
 
 async function evaluate(cases: Case[], with_ = configurations): Promise<Match[]> {
-  const output = await runOk(evaluator, [], JSON.stringify({ configurations: with_, cases }));
+  const output = await runOk(
+    kubecheck,
+    ['match-conditions'],
+    JSON.stringify({ configurations: with_, cases }),
+  );
   return JSON.parse(output) as Match[];
 }
 

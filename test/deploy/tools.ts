@@ -16,7 +16,7 @@ export const CHART = join(DEPLOY, 'helm', 'logward');
 /** Building helm from source takes ~10 minutes on a clean machine; later calls hit the cache. */
 export const BUILD_TIMEOUT_MS = 20 * 60 * 1000;
 
-export type ToolName = 'helm' | 'kustomize' | 'match-conditions';
+export type ToolName = 'helm' | 'kustomize' | 'kubecheck';
 
 /** The path of a tool built (once, then cached) by test/tools/build.sh. */
 export async function buildTool(name: ToolName): Promise<string> {

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds a command-line tool the deploy tests need from Go modules, using only Go and the Go
-# module proxy: helm and kustomize at pinned versions, and match-conditions (the API
-# server's matchConditions evaluator, from ./match-conditions). The first build takes
-# minutes, so each tool is cached under
-# ${LOGWARD_CACHE:-$HOME/.cache/logward}/tools/<name>-<version>/; later calls only check the
-# cache. match-conditions' "version" is a hash of its sources and of this script.
+# module proxy: helm and kustomize at pinned versions, and kubecheck (./kubecheck: the API
+# server's matchConditions evaluator and a strict decoder into the API types, built from
+# k8s.io/apiserver and k8s.io/api). The first build takes minutes, so each tool is cached
+# under ${LOGWARD_CACHE:-$HOME/.cache/logward}/tools/<name>-<version>/; later calls only
+# check the cache. kubecheck's "version" is a hash of its sources and of this script.
 #
-# Usage: test/tools/build.sh helm|kustomize|match-conditions
+# Usage: test/tools/build.sh helm|kustomize|kubecheck
 # Prints the path of the binary on stdout; progress goes to stderr.
 set -euo pipefail
 
@@ -33,14 +33,14 @@ case "$name" in
     pkg=sigs.k8s.io/kustomize/kustomize/v5
     ldflags="-X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$version"
     ;;
-  match-conditions)
-    source_dir="$(cd "$(dirname "$0")/match-conditions" && pwd)"
+  kubecheck)
+    source_dir="$(cd "$(dirname "$0")/kubecheck" && pwd)"
     version="$(cat "$source_dir/go.mod" "$source_dir/go.sum" "$source_dir"/*.go "$0" | sha256sum | cut -c1-12)"
     pkg=.
     ldflags=""
     ;;
   *)
-    echo "usage: $0 helm|kustomize|match-conditions" >&2
+    echo "usage: $0 helm|kustomize|kubecheck" >&2
     exit 2
     ;;
 esac

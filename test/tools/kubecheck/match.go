@@ -1,7 +1,7 @@
-// match-conditions evaluates the matchConditions of admission webhook configurations with
-// kube-apiserver's own code (k8s.io/apiserver's webhook accessors, CEL environment and
-// matcher), so the deploy tests can check which objects a webhook is called for without
-// running an API server.
+// The match-conditions command: evaluates the matchConditions of admission webhook
+// configurations with kube-apiserver's own code (k8s.io/apiserver's webhook accessors, CEL
+// environment and matcher), so the deploy tests can check which objects a webhook is called
+// for without running an API server.
 //
 // Input on stdin (JSON):
 //
@@ -55,14 +55,7 @@ type result struct {
 	Error           string `json:"error,omitempty"`
 }
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "match-conditions:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
+func matchConditions() error {
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		return fmt.Errorf("failed to decode input: %w", err)

@@ -1,0 +1,28 @@
+// kubecheck answers questions about Kubernetes manifests with the API machinery's own code,
+// for the deploy tests, which have no API server to ask:
+//
+//	kubecheck match-conditions   which objects each webhook is called for (see match.go)
+//	kubecheck strict-decode      whether objects decode into their API types (see decode.go)
+//
+// Both read JSON on stdin and write JSON on stdout.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	commands := map[string]func() error{
+		"match-conditions": matchConditions,
+		"strict-decode":    strictDecode,
+	}
+	if len(os.Args) != 2 || commands[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage: kubecheck match-conditions|strict-decode < input.json")
+		os.Exit(2)
+	}
+	if err := commands[os.Args[1]](); err != nil {
+		fmt.Fprintf(os.Stderr, "kubecheck %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
