@@ -65,6 +65,13 @@ export async function compressFile(
     await fs.unlink(posix.join(dir, target)).catch(() => {});
     throw Object.assign(new Error('changed while being compressed; left in place'), { code: 'ECHANGED' });
   }
-  await fs.unlink(sourcePath);
+  try {
+    await fs.unlink(sourcePath);
+  } catch (error) {
+    // A source we cannot remove (immutable, or a read-only mount) would stay next to its copy:
+    // twice the space for the same lines. Drop the copy; the failure is reported.
+    await fs.unlink(posix.join(dir, target)).catch(() => {});
+    throw error;
+  }
   return { bytesIn: before.size, bytesOut, sourceRemoved: true, sourceVanished: false };
 }

@@ -9,10 +9,16 @@ import type { Compression } from '../contract/policy.ts';
 import { CREATE_FLAGS, type SidecarFs, syncDirectory } from './fs.ts';
 import { tempNameFor } from './names.ts';
 
+// Output chunks of 1 MiB instead of zlib's 16 KiB: fewer round trips through the thread pool
+// make streaming compression about twice as fast, and capping speed bounds how fast a writer
+// the sidecar can keep under budget.
+const CHUNK_SIZE = 1 << 20;
+
 export function createEncoder(compression: Compression, level: number): Transform | undefined {
-  if (compression === 'gzip') return createGzip({ level });
-  if (compression === 'zstd')
-    return createZstdCompress({ params: { [zlib.ZSTD_c_compressionLevel]: level } });
+  if (compression === 'gzip') return createGzip({ level, chunkSize: CHUNK_SIZE });
+  if (compression === 'zstd') {
+    return createZstdCompress({ chunkSize: CHUNK_SIZE, params: { [zlib.ZSTD_c_compressionLevel]: level } });
+  }
   return undefined;
 }
 

@@ -156,6 +156,12 @@ describe('plan', () => {
       ['cap c.log over_hard_limit', 'cap a.log over_hard_limit', 'cap b.log over_hard_limit'],
     ],
     [
+      'drops from a single live file at the hard limit, then rotates what is left over max-file-size',
+      [file('a.log', 960, 0)],
+      {},
+      ['cap a.log over_hard_limit', 'cap a.log over_max_file_size'],
+    ],
+    [
       'prefers deleting rotated files to the last resort',
       [file('z.log.1.gz', 100, DAY), file('a.log', 90, 0), ...manyLive(9)],
       {},

@@ -1,8 +1,8 @@
 // The planner: from what is on disk, the policy and the time, which actions to take and why.
 // Pure and synchronous, so every decision can be tested with a table and printed by
 // `--dry-run`. The steps follow kubelet's container log manager: find leftovers, select excess
-// (count, age), select to compress, select over cap, then trim to the total budget, and only
-// then, if live data alone is at the hard limit, the last resort.
+// (age, count), select to compress, trim to the total budget, the last resort if live data
+// alone is at the hard limit, and select over cap. Actions come out fastest first.
 import type { Policy } from '../contract/policy.ts';
 import { compressedName, isCompressedName, isOurRotation, isTempName, rotatedName } from './names.ts';
 import { streamOf } from './streams.ts';
@@ -133,25 +133,7 @@ export function plan(
     reason: 'closed',
   }));
 
-  // 4. Select over cap: files the app may hold open whose data passed max-file-size. Their head
-  // moves to a rotated file; `dataBytes` ignores holes left by writers without O_APPEND.
-  const capped = new Set<string>();
-  const caps: Action[] = [];
-  for (const file of classified) {
-    if ((file.role === 'live' || file.role === 'recent') && dataBytes(file) > policy.maxFileBytes) {
-      capped.add(file.name);
-      caps.push({
-        kind: 'cap',
-        file: file.name,
-        keepBytes: 0,
-        rotated: compressedName(rotatedName(file.name, now), compression),
-        compression,
-        reason: 'over_max_file_size',
-      });
-    }
-  }
-
-  // 5. Trim to the budget, oldest rotated file first across all streams. Pending compressions
+  // 4. Trim to the budget, oldest rotated file first across all streams. Pending compressions
   // shrink the directory by an amount known only afterwards, so while they are pending and the
   // hard limit is not near, the trim waits for the next pass (the sweep re-plans at once) rather
   // than delete a file that would have fitted once compressed.
@@ -168,31 +150,50 @@ export function plan(
       });
     }
   }
-  actions.push(...compressions.filter((a) => !gone.has(a.file)));
-  actions.push(...caps);
 
-  // 6. Last resort: nothing rotated is left to delete and the files the app writes still reach
-  // the hard limit. Dropping the oldest bytes of the largest file beats the eviction of the pod,
-  // which loses every file. Caps planned above already move their heads out, so count them gone.
-  for (const file of classified) if (capped.has(file.name)) usage -= file.allocatedBytes;
+  // 5. Last resort: every rotated file that could go is gone and the files the app writes
+  // still reach the hard limit. Dropping the oldest bytes of the largest file beats the
+  // eviction of the pod, which loses every file. Drops copy nothing, so they come before the
+  // slow work, and they go down to the budget, not just under the line, or the next few writes
+  // would trigger them again.
   const openFiles = classified
-    .filter((f) => (f.role === 'live' || f.role === 'recent') && !capped.has(f.name))
+    .filter((f) => f.role === 'live' || f.role === 'recent')
     .sort((a, b) => b.allocatedBytes - a.allocatedBytes || (a.name < b.name ? -1 : 1));
-  // Once triggered, go down to the budget rather than just under the line, or the next few
-  // writes would trigger it again.
-  const lastResort = usage >= policy.hardLimitBytes && !rotated.some((f) => !gone.has(f.name));
-  for (const file of openFiles) {
-    if (!lastResort || usage <= policy.maxTotalBytes) break;
-    const drop = Math.min(file.allocatedBytes, usage - policy.maxTotalBytes);
-    actions.push({
-      kind: 'cap',
-      file: file.name,
-      keepBytes: Math.max(0, dataBytes(file) - drop),
-      rotated: undefined,
-      compression: 'none',
-      reason: 'over_hard_limit',
-    });
-    usage -= drop;
+  const remaining = new Map(openFiles.map((f) => [f.name, dataBytes(f)]));
+  if (usage >= policy.hardLimitBytes) {
+    for (const file of openFiles) {
+      const excess = usage - policy.maxTotalBytes;
+      if (excess <= 0) break;
+      const drop = Math.min(file.allocatedBytes, excess);
+      const keepBytes = Math.max(0, dataBytes(file) - drop);
+      actions.push({
+        kind: 'cap',
+        file: file.name,
+        keepBytes,
+        rotated: undefined,
+        compression: 'none',
+        reason: 'over_hard_limit',
+      });
+      remaining.set(file.name, keepBytes);
+      usage -= drop;
+    }
+  }
+  actions.push(...compressions.filter((a) => !gone.has(a.file)));
+
+  // 6. Select over cap (last, being the slowest): files the app may hold open whose data passed
+  // max-file-size. Their head moves to a rotated file; `dataBytes` ignores holes left by writers
+  // without O_APPEND.
+  for (const file of openFiles.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if ((remaining.get(file.name) ?? 0) > policy.maxFileBytes) {
+      actions.push({
+        kind: 'cap',
+        file: file.name,
+        keepBytes: 0,
+        rotated: compressedName(rotatedName(file.name, now), compression),
+        compression,
+        reason: 'over_max_file_size',
+      });
+    }
   }
   return actions;
 }

@@ -65,6 +65,10 @@ export async function sweepAndReport(
 export function startService(options: ServiceOptions): Service {
   const { logger, policy } = options;
   const controller = new AbortController();
+  // Aborted by the shutdown, or by usage reaching the hard limit while a pass is busy with slow
+  // work (compressing a large head): the file is left as it was, and the next pass plans the
+  // last-resort drop first instead of waiting for the copy to finish while the volume fills.
+  let passController: AbortController | undefined;
   const refused = options.refused ?? new Set<FallocateMethod>();
   const ignored = new Set<string>();
   let last: SweepReport | undefined;
@@ -75,8 +79,14 @@ export function startService(options: ServiceOptions): Service {
   const runPass = async (reasons: ReadonlySet<string>) => {
     const before = policy.current;
     if (await policy.reload()) apply(before, policy.current);
+    passController = new AbortController();
     try {
-      last = await sweepAndReport(options, policy.current, refused, controller.signal);
+      last = await sweepAndReport(
+        options,
+        policy.current,
+        refused,
+        AbortSignal.any([controller.signal, passController.signal]),
+      );
       failing = false;
     } catch (error) {
       failing = true;
@@ -100,7 +110,7 @@ export function startService(options: ServiceOptions): Service {
   };
 
   const scheduler = createScheduler(runPass, {
-    debounceMs: options.debounceMs ?? 50,
+    debounceMs: options.debounceMs ?? 20,
     onError: (error) =>
       logger.log('error', 'sweep_failed', { dir: policy.current.logDir, error: error as Error }),
   });
@@ -113,7 +123,13 @@ export function startService(options: ServiceOptions): Service {
         highWaterBytes: policy.current.maxTotalBytes,
         hardLimitBytes: policy.current.hardLimitBytes,
       }),
-      trigger: (reason) => scheduler.schedule(reason),
+      trigger: (reason) => {
+        if (reason === 'over_hard_limit' && passController && !passController.signal.aborted) {
+          logger.log('warn', 'preempted', { reason, dir: p.logDir });
+          passController.abort();
+        }
+        scheduler.schedule(reason);
+      },
       onError: (error) => logger.log('warn', 'watch_error', { dir: p.logDir, error }),
     });
   const startCron = (p: Policy) =>

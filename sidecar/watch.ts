@@ -1,10 +1,11 @@
 // Reacts to writes within milliseconds instead of waiting for the next cron sweep: a fast
 // writer can fill a small volume in seconds. chokidar uses inotify (no polling); the handlers
-// only keep an estimate of usage and call `trigger` when a threshold is crossed: a file's data
-// passing max-file-size, usage passing the budget (high-water mark) or the hard limit.
-// Crossing, not being above: while only live data remains above the budget, every write
-// would otherwise start a pass that can do nothing. After each pass, `rebase` replaces the
-// estimate with what the scan saw.
+// only keep an estimate of sizes and usage and call `trigger` when a mark is passed: a file's
+// data passing max-file-size, usage passing the budget (high-water mark) or the hard limit.
+// After a pass, `rebase` takes the scan's sizes and re-arms the marks. A file still above its
+// mark then triggers again only after growing by another half of max-file-size, so a file
+// whose cap keeps failing cannot turn every write into a pass, while a writer faster than one
+// pass still gets a pass for every half file it writes.
 import { relative } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { isTempName } from './names.ts';
@@ -37,7 +38,10 @@ export function watchDirectory(
   },
 ): DirectoryWatch {
   const files = new Map<string, Sizes>();
+  /** Per file, the data size past which the next event triggers a pass. */
+  const marks = new Map<string, number>();
   let usage = 0;
+  let usageMark = 0;
   const watcher: FSWatcher = watch(dir, {
     ignoreInitial: false,
     followSymlinks: false,
@@ -48,21 +52,30 @@ export function watchDirectory(
     ignored: (path: string) => isTempName(path),
   });
 
+  const fileMark = (data: number, limits: Thresholds) =>
+    data <= limits.maxFileBytes ? limits.maxFileBytes : data + limits.maxFileBytes / 2;
+  const nextUsageMark = (bytes: number, limits: Thresholds) => {
+    if (bytes <= limits.highWaterBytes) return limits.highWaterBytes;
+    if (bytes < limits.hardLimitBytes) return limits.hardLimitBytes - 1;
+    return bytes + limits.maxFileBytes / 2;
+  };
+
   const update = (path: string, stats: { size: number; blocks: number; isFile(): boolean } | undefined) => {
     if (!stats?.isFile()) return;
     const name = relative(dir, path);
+    const limits = options.thresholds();
     const before = files.get(name) ?? { data: 0, allocated: 0 };
     const after = { data: Math.min(stats.size, stats.blocks * 512), allocated: stats.blocks * 512 };
     files.set(name, after);
-    const previousUsage = usage;
     usage += after.allocated - before.allocated;
-    const limits = options.thresholds();
-    if (before.data <= limits.maxFileBytes && after.data > limits.maxFileBytes)
+    if (after.data > (marks.get(name) ?? limits.maxFileBytes)) {
+      marks.set(name, fileMark(after.data, limits));
       options.trigger('over_max_file_size');
-    if (previousUsage <= limits.highWaterBytes && usage > limits.highWaterBytes)
-      options.trigger('over_budget');
-    if (previousUsage < limits.hardLimitBytes && usage >= limits.hardLimitBytes)
-      options.trigger('over_hard_limit');
+    }
+    if (usage > (usageMark || limits.highWaterBytes)) {
+      options.trigger(usage >= limits.hardLimitBytes ? 'over_hard_limit' : 'over_budget');
+      usageMark = nextUsageMark(usage, limits);
+    }
   };
 
   watcher.on('add', update);
@@ -71,6 +84,7 @@ export function watchDirectory(
     const name = relative(dir, path);
     usage -= files.get(name)?.allocated ?? 0;
     files.delete(name);
+    marks.delete(name);
   });
   watcher.on('error', (error) => options.onError(error as Error));
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -78,15 +92,17 @@ export function watchDirectory(
   return {
     ready,
     rebase(scanned) {
+      const limits = options.thresholds();
       files.clear();
+      marks.clear();
       usage = 0;
       for (const file of scanned) {
-        files.set(file.name, {
-          data: Math.min(file.size, file.allocatedBytes),
-          allocated: file.allocatedBytes,
-        });
+        const data = Math.min(file.size, file.allocatedBytes);
+        files.set(file.name, { data, allocated: file.allocatedBytes });
+        marks.set(file.name, fileMark(data, limits));
         usage += file.allocatedBytes;
       }
+      usageMark = nextUsageMark(usage, limits);
     },
     stop: () => watcher.close(),
   };
