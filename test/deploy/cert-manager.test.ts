@@ -16,7 +16,8 @@ import {
   webhookContainer,
 } from './tools.ts';
 
-// deploy/overlays/cert-manager: the base with cert-manager issuing the serving certificate.
+// deploy/overlays/cert-manager (rendered as deploy/install-cert-manager.yaml, kept in sync by
+// install.test.ts): the base with cert-manager issuing the serving certificate.
 
 const INJECT_CA_FROM = 'cert-manager.io/inject-ca-from';
 

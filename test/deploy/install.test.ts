@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderInstall } from '../../deploy/render.ts';
+import { RENDERED, render } from '../../deploy/render.ts';
 import { parseWebhookArgs } from '../../webhook/command.ts';
 import { restrictedViolations } from './pod-security.ts';
 import {
@@ -39,10 +39,13 @@ describe('deploy/install.yaml', () => {
     kustomize = await buildTool('kustomize');
   }, BUILD_TIMEOUT_MS);
 
-  it('is what `node deploy/render.ts` renders from deploy/base', () => {
-    // On failure: run `node deploy/render.ts` and commit the result.
-    expect(text).toBe(renderInstall(kustomize));
-  });
+  it.each(RENDERED.map((target) => [target.file.slice(DEPLOY.length + 1), target] as const))(
+    '%s is what `node deploy/render.ts` renders now',
+    (_, target) => {
+      // On failure: run `node deploy/render.ts` and commit the result.
+      expect(readFileSync(target.file, 'utf8')).toBe(render(target, kustomize));
+    },
+  );
 
   it('holds every object of the contract, in logward-system where namespaced', () => {
     expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? '-'} ${o.metadata.name}`).sort()).toEqual(
