@@ -18,7 +18,17 @@ export async function readAnnotations(
   file: string,
   readFile: (path: string) => Promise<string>,
 ): Promise<RawAnnotations> {
-  return parseDownwardApi(await readFile(file));
+  return sidecarView(parseDownwardApi(await readFile(file)));
+}
+
+/**
+ * The pod's annotations as they apply to the sidecar. `logward.io/log-dir` is where the *app*
+ * sees its logs; the sidecar has the same volume mounted at a path of its own, given by --dir,
+ * so that annotation is not the sidecar's to follow.
+ */
+function sidecarView(annotations: Record<string, string>): RawAnnotations {
+  const { [KEYS.logDir]: _appPath, ...rest } = annotations;
+  return rest;
 }
 
 export function createPolicySource(options: {
@@ -40,7 +50,7 @@ export function createPolicySource(options: {
       let result: ParseResult;
       try {
         text = await options.readFile(options.file);
-        result = parsePolicy(parseDownwardApi(text), options.fallback);
+        result = parsePolicy(sidecarView(parseDownwardApi(text)), options.fallback);
       } catch (error) {
         options.logger.log('error', 'annotations_unreadable', { file: options.file, error: error as Error });
         return false;

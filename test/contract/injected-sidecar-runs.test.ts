@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEYS } from '../../contract/keys.ts';
+import { decide } from '../../webhook/decide.ts';
+import { SIDECAR_ANNOTATIONS_DIR, SIDECAR_LOGS_PATH } from '../../webhook/names.ts';
+import { appPod, cluster } from '../../webhook/testing.ts';
+
+const run = promisify(execFile);
+const LOGWARD = new URL('../../cli/logward.ts', import.meta.url).pathname;
+
+/** Go's %q for the plain strings we use: what kubelet writes into a downward API file. */
+function downwardApi(annotations: Record<string, string>): string {
+  return Object.entries(annotations)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+    .join('\n');
+}
+
+let dir: string;
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+// What kubelet would start: the sidecar container the webhook wrote, its volumes at the paths
+// the webhook chose (moved under a temporary root), and the pod's annotations file.
+describe('the injected sidecar container', () => {
+  it('runs with the arguments and annotations file the webhook gives it, and manages the log volume', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'logward-injected-'));
+    const annotations = {
+      [KEYS.inject]: 'true',
+      [KEYS.logDir]: '/log',
+      [KEYS.closedAfter]: '1m',
+      [KEYS.maxAge]: '3d',
+    };
+    const decision = decide(appPod({ annotations }), {
+      ...cluster,
+      namespace: 'shop',
+      workloadAnnotations: {},
+    });
+    if (decision.kind !== 'inject') throw new Error(decision.kind);
+    const sidecar = decision.pod.spec!.initContainers!.at(-1)!;
+
+    const logs = join(dir, SIDECAR_LOGS_PATH);
+    const annotationsDir = join(dir, SIDECAR_ANNOTATIONS_DIR);
+    await mkdir(logs, { recursive: true });
+    await mkdir(annotationsDir, { recursive: true });
+    await writeFile(join(annotationsDir, 'annotations'), downwardApi(decision.pod.metadata!.annotations!));
+    const old = Date.now() / 1000 - 3600;
+    await writeFile(join(logs, 'going.2021-01-04.log'), 'yesterday\n'.repeat(1000));
+    await utimes(join(logs, 'going.2021-01-04.log'), old, old);
+    await writeFile(join(logs, 'going.2021-01-05.log'), 'today\n');
+
+    const args = sidecar.args!.map((arg) =>
+      arg
+        .replace(`=${SIDECAR_LOGS_PATH}`, `=${logs}`)
+        .replace(`=${SIDECAR_ANNOTATIONS_DIR}/`, `=${annotationsDir}/`),
+    );
+    expect(args[0]).toBe('sidecar');
+    await run(process.execPath, [LOGWARD, ...args, '--once', '--metrics-port=0'], { timeout: 30_000 });
+    expect((await readdir(logs)).sort()).toEqual(['going.2021-01-04.log.gz', 'going.2021-01-05.log']);
+  });
+});
