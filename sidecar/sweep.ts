@@ -38,8 +38,14 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     results: [],
   };
   let noSpace = false;
+  // A failure other than ENOSPC (which retention may fix) would fail the same way again in the
+  // next round: not retried until the next pass.
+  const failed = new Set<string>();
+  const key = (action: Action) => `${action.kind}:${action.file}`;
   while (report.rounds < MAX_ROUNDS && !context.signal?.aborted) {
-    const actions = plan(scanned.files, policy, options.now(), { noSpace });
+    const actions = plan(scanned.files, policy, options.now(), { noSpace }).filter(
+      (a) => !failed.has(key(a)),
+    );
     if (actions.length === 0) break;
     report.rounds++;
     const results = await execute(actions, context);
@@ -47,6 +53,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     options.onResults?.(results);
     scanned = await scan(context.dir, policy, context.fs);
     noSpace = results.some((r) => !r.ok && r.code === 'ENOSPC');
+    for (const r of results) if (!r.ok && r.code !== 'ENOSPC') failed.add(key(r.action));
     const resized = results.some((r) => r.ok && (r.action.kind === 'compress' || r.action.kind === 'cap'));
     if (!resized && !noSpace) break;
   }
