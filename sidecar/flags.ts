@@ -106,7 +106,7 @@ export function isFlagValue(key: string, flags: RawAnnotations, annotations: Raw
 
 export function helpText(): string {
   const rows: [string, string][] = [
-    ['--dir DIR', 'the log directory to keep under budget (the fallback for logward.io/log-dir)'],
+    ['--dir DIR', 'the log directory to keep under budget (the volume as the sidecar sees it)'],
     ['--annotations-file FILE', "the pod's annotations (downward API); watched, changes apply live"],
     ['--once', 'run one full sweep and exit'],
     ['--dry-run', 'print the plan of one sweep as JSON lines and change nothing (implies --once)'],

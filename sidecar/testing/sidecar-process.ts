@@ -1,9 +1,9 @@
-// Runs the sidecar as a real child process (`node sidecar/main.ts ...`) and reads its JSON logs.
+// Runs the sidecar as a real child process (`logward sidecar ...`) and reads its JSON logs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const MAIN = new URL('../main.ts', import.meta.url).pathname;
+const LOGWARD = new URL('../../cli/logward.ts', import.meta.url).pathname;
 
 export interface LogEntry {
   level: string;
@@ -22,7 +22,7 @@ export interface SidecarProcess {
 }
 
 export function startSidecar(args: string[]): SidecarProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LOGWARD, 'sidecar', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogEntry[] = [];
   const waiters: { predicate: (e: LogEntry) => boolean; resolve: (e: LogEntry) => void }[] = [];
   let buffer = '';

@@ -12,7 +12,7 @@ import { makeTempDir } from '../../sidecar/testing/tmpdir.ts';
 
 const temp = makeTempDir();
 afterAll(() => temp.remove());
-const MAIN = new URL('../../sidecar/main.ts', import.meta.url).pathname;
+const LOGWARD = new URL('../../cli/logward.ts', import.meta.url).pathname;
 const DAY = 86_400_000;
 const LINE = (file: string, i: number) => `${file} ${String(i).padStart(9, '0')} ${'payload '.repeat(12)}\n`;
 const ARGS = [
@@ -67,7 +67,9 @@ describe('crash consistency', () => {
     }
 
     // A restart completes the work.
-    const final = spawnSync(process.execPath, [MAIN, '--dir', dir, '--once', ...ARGS], { encoding: 'utf8' });
+    const final = spawnSync(process.execPath, [LOGWARD, 'sidecar', '--dir', dir, '--once', ...ARGS], {
+      encoding: 'utf8',
+    });
     expect(final.status, final.stderr).toBe(0);
     const names = readdirSync(dir);
     expect(names.filter(isTempName)).toEqual([]);
