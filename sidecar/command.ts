@@ -7,8 +7,10 @@ import type { Command, Io } from '../cli/io.ts';
 import { KEYS } from '../contract/keys.ts';
 import { type Policy, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
+import { createEventRecorder, type EventRecorder } from './events.ts';
 import { helpText, inFlagTerms, parseSidecarArgs, type SidecarArgs } from './flags.ts';
 import { realFs } from './fs.ts';
+import { kubeEventSink } from './kube-events.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, serveMetrics } from './metrics.ts';
 import { createPolicySource, readAnnotations } from './policy-source.ts';
@@ -34,9 +36,12 @@ export const sidecarCommand: Command = async (args, io) => {
   }
   const metrics = createMetrics();
   setPolicyGauges(metrics, policy);
-  const deps = { fs: realFs, logger, metrics, now: Date.now };
+  const sink = kubeEventSink(io.env);
+  const events = sink ? createEventRecorder(sink, logger, Date.now) : undefined;
+  const deps = { fs: realFs, logger, metrics, now: Date.now, events };
   if (parsed.once) {
     const report = await sweepAndReport(deps, policy, new Set());
+    await events?.flush();
     logger.log('info', 'sweep_done', {
       rounds: report.rounds,
       usage_before: report.usageBefore,
@@ -51,7 +56,13 @@ async function runUntilStopped(
   parsed: SidecarArgs,
   policy: Policy,
   fallback: RawAnnotations,
-  deps: { fs: typeof realFs; logger: Logger; metrics: ReturnType<typeof createMetrics>; now: () => number },
+  deps: {
+    fs: typeof realFs;
+    logger: Logger;
+    metrics: ReturnType<typeof createMetrics>;
+    now: () => number;
+    events: EventRecorder | undefined;
+  },
   io: Io,
 ): Promise<number> {
   const source = createPolicySource({
@@ -73,6 +84,7 @@ async function runUntilStopped(
   const signal = await io.stopSignal;
   deps.logger.log('info', 'stopping', { signal });
   await service.stop();
+  await deps.events?.flush();
   await server.close();
   deps.logger.log('info', 'stopped', {});
   return EXIT.ok;

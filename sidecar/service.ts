@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { type ScheduledTask, schedule as scheduleCron } from 'node-cron';
 import type { Policy } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
+import type { EventRecorder } from './events.ts';
 import type { SidecarFs } from './fs.ts';
 import type { Logger } from './log.ts';
 import { type Metrics, recordResults } from './metrics.ts';
@@ -21,6 +22,8 @@ export interface ServiceOptions {
   metrics: Metrics;
   now: () => number;
   annotationsFile?: string | undefined;
+  /** Kubernetes Events for the last resort and repeated failures; none outside a cluster. */
+  events?: EventRecorder | undefined;
   /** Preset refused fallocate methods (tests force the copy-then-truncate fallback with it). */
   refused?: Set<FallocateMethod>;
   debounceMs?: number;
@@ -42,7 +45,7 @@ export function setPolicyGauges(metrics: Metrics, policy: Policy): void {
 
 /** Runs one sweep with logs and metrics; shared by the service and `--once`. */
 export async function sweepAndReport(
-  options: Pick<ServiceOptions, 'fs' | 'logger' | 'metrics' | 'now'>,
+  options: Pick<ServiceOptions, 'fs' | 'logger' | 'metrics' | 'now' | 'events'>,
   policy: Policy,
   refused: Set<FallocateMethod>,
   signal?: AbortSignal,
@@ -55,6 +58,7 @@ export async function sweepAndReport(
     onResults: (results) => {
       for (const result of results) logResult(options.logger, result);
       recordResults(options.metrics, results);
+      options.events?.observe(results);
     },
   });
   options.metrics.sweepDuration.observe((performance.now() - started) / 1000);
