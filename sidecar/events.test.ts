@@ -98,3 +98,26 @@ describe('createEventRecorder', () => {
     expect(lines.filter((l) => l === 'events_forbidden')).toHaveLength(1);
   });
 });
+
+describe('a live file the sidecar may not write', () => {
+  it('names the annotation that fixes it', () => {
+    const denied: ActionResult = {
+      action: {
+        kind: 'cap',
+        file: 'app.log',
+        keepBytes: 1,
+        rotated: 'app.1.log.gz',
+        compression: 'gzip',
+        reason: 'over_max_file_size',
+      },
+      ok: false,
+      code: 'EACCES',
+      error: new Error('failed to cap "app.log": EACCES'),
+    };
+    const streaks = new Map();
+    const [event] = [1, 2, 3].flatMap(() => eventsFor([denied], streaks));
+    expect(event?.message).toMatch(
+      /^failed to cap "app.log": EACCES \(3 passes in a row\): the sidecar \(uid \d+\) may not write this live file; set logward.io\/sidecar-run-as-user to the uid that writes the logs$/,
+    );
+  });
+});

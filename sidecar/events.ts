@@ -3,6 +3,7 @@
 // Which results deserve an Event is decided here, without I/O; the sink does the API call.
 import type { ActionResult } from './execute.ts';
 import type { Logger } from './log.ts';
+import { hintFor } from './report.ts';
 
 export interface PodEvent {
   type: 'Normal' | 'Warning';
@@ -31,7 +32,7 @@ export function eventsFor(results: readonly ActionResult[], streaks: FailureStre
         events.push({
           type: 'Warning',
           reason: 'LogwardActionFailing',
-          message: `${result.error.message} (${streak} passes in a row)`,
+          message: `${result.error.message} (${streak} passes in a row)${hintFor(result) ? `: ${hintFor(result)}` : ''}`,
           key,
         });
       }

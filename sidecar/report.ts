@@ -1,5 +1,6 @@
 // Turns action results into log lines: one per action, with the fields a log pipeline filters
 // on. The last-resort cap is an error: data was dropped to save the pod from eviction.
+import { KEYS } from '../contract/keys.ts';
 import type { ActionResult } from './execute.ts';
 import type { Logger } from './log.ts';
 import type { Action } from './types.ts';
@@ -9,7 +10,12 @@ export function logResult(logger: Logger, result: ActionResult): void {
   const fields = { action: action.kind, file: action.file, reason: reasonOf(action) };
   if (!result.ok) {
     const level = result.code === 'ABORTED' ? 'warn' : 'error';
-    logger.log(level, 'action_failed', { ...fields, code: result.code, error: result.error });
+    logger.log(level, 'action_failed', {
+      ...fields,
+      code: result.code,
+      error: result.error,
+      hint: hintFor(result),
+    });
     return;
   }
   const { outcome } = result;
@@ -46,6 +52,17 @@ export function logResult(logger: Logger, result: ActionResult): void {
       );
     }
   }
+}
+
+/**
+ * A live file belongs to the app's user; a sidecar running as someone else (the app runs as
+ * root, or its uid is unknown to the webhook) can compress and delete closed files in the
+ * world-writable emptyDir but cannot open a live one for writing. Say what fixes it.
+ */
+export function hintFor(result: ActionResult): string | undefined {
+  if (result.ok || result.action.kind !== 'cap') return undefined;
+  if (result.code !== 'EACCES' && result.code !== 'EPERM') return undefined;
+  return `the sidecar (uid ${process.getuid?.() ?? '?'}) may not write this live file; set ${KEYS.sidecarRunAsUser} to the uid that writes the logs`;
 }
 
 function reasonOf(action: Action): string | undefined {

@@ -1,16 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run.ts';
 import { memoryIo } from '../cli/testing.ts';
 import { KEYS } from '../contract/keys.ts';
 import { type Authority, createAuthority, type Issued, issue } from '../test/support/certificates.ts';
+import { startWebhook } from '../test/support/webhook-process.ts';
 import { resolveSidecarMode } from './cluster-version.ts';
 import { parseWebhookArgs } from './command.ts';
 
@@ -179,6 +181,53 @@ describe('logward webhook as a process', () => {
       expect(code).toBe(0);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('serves a renewed certificate from its files to new connections, without a restart', async () => {
+    const tlsDir = await mkdtemp(join(dir, 'tls-'));
+    const certFile = join(tlsDir, 'tls.crt');
+    const keyFile = join(tlsDir, 'tls.key');
+    await copyFile(serving.certFile, certFile);
+    await copyFile(serving.keyFile, keyFile);
+    const webhook = await startWebhook(
+      [`--tls-cert=${certFile}`, `--tls-key=${keyFile}`, '--port=0', '--metrics-port=0'],
+      {
+        KUBECONFIG: '',
+        HOME: dir,
+      },
+    );
+    const serial = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(
+          { host: '127.0.0.1', port: webhook.port, ca: ca.cert, servername: 'localhost' },
+          () => {
+            resolve(socket.getPeerCertificate().serialNumber);
+            socket.end();
+          },
+        );
+        socket.on('error', reject);
+      });
+    try {
+      const before = await serial();
+      const renewed = await issue(ca, {
+        commonName: 'renewed.localhost',
+        dnsNames: ['localhost'],
+        ips: ['127.0.0.1'],
+      });
+      // As cert-manager does: two files, one after the other.
+      await writeFile(certFile, renewed.cert);
+      await writeFile(keyFile, renewed.key);
+      const deadline = Date.now() + 10_000;
+      let after = before;
+      while (after === before && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        after = await serial();
+      }
+      expect(after).not.toBe(before);
+      expect(webhook.logs.some((l) => l.msg === 'serving certificate reloaded')).toBe(true);
+    } finally {
+      expect(await webhook.stop()).toBe(0);
     }
   });
 });
