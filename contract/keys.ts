@@ -32,6 +32,25 @@ export type Key = (typeof KEYS)[KeyName];
 
 export const ALL_KEYS: readonly Key[] = Object.values(KEYS);
 
+/**
+ * The keys the sidecar acts on, each also a sidecar flag of the same name. The webhook passes
+ * their effective values as flags (so workload-level and cluster defaults reach the sidecar),
+ * and the pod's annotations file overrides them live.
+ */
+export const SIDECAR_POLICY_KEYS: readonly Key[] = [
+  KEYS.sizeLimit,
+  KEYS.maxTotalSize,
+  KEYS.maxFileSize,
+  KEYS.hardLimit,
+  KEYS.maxAge,
+  KEYS.maxFiles,
+  KEYS.compress,
+  KEYS.compressLevel,
+  KEYS.closedAfter,
+  KEYS.schedule,
+  KEYS.recursive,
+];
+
 /** The value the webhook writes under `KEYS.status` once a pod carries our volume and sidecar. */
 export const STATUS_INJECTED = 'injected';
 

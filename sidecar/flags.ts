@@ -3,23 +3,11 @@
 // parser the webhook uses, as the fallback under the pod's annotations.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/errors.ts';
-import { KEYS, type Key, shortName } from '../contract/keys.ts';
+import { KEYS, type Key, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
 import type { RawAnnotations } from '../contract/policy.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
 
-export const POLICY_KEYS: readonly Key[] = [
-  KEYS.sizeLimit,
-  KEYS.maxTotalSize,
-  KEYS.maxFileSize,
-  KEYS.hardLimit,
-  KEYS.maxAge,
-  KEYS.maxFiles,
-  KEYS.compress,
-  KEYS.compressLevel,
-  KEYS.closedAfter,
-  KEYS.schedule,
-  KEYS.recursive,
-];
+export const POLICY_KEYS = SIDECAR_POLICY_KEYS;
 
 export const DEFAULT_METRICS_PORT = 9102;
 

@@ -1,5 +1,5 @@
 import type { V1Container, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node';
-import { KEYS, type Key, shortName } from '../contract/keys.ts';
+import { KEYS, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
 import type { Policy, RawAnnotations } from '../contract/policy.ts';
 import {
   ANNOTATIONS_FILE,
@@ -15,22 +15,6 @@ export interface SidecarImage {
   image: string;
   pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
 }
-
-// The retention keys the sidecar reads. They are passed as flags (so a workload-level or
-// cluster-default value reaches it) and the pod's annotations file overrides them live.
-const RETENTION_KEYS: readonly Key[] = [
-  KEYS.sizeLimit,
-  KEYS.maxTotalSize,
-  KEYS.maxFileSize,
-  KEYS.hardLimit,
-  KEYS.maxAge,
-  KEYS.maxFiles,
-  KEYS.compress,
-  KEYS.compressLevel,
-  KEYS.closedAfter,
-  KEYS.schedule,
-  KEYS.recursive,
-];
 
 export interface SidecarParts {
   image: SidecarImage;
@@ -49,7 +33,7 @@ export interface SidecarParts {
 
 export function sidecarContainer(parts: SidecarParts): V1Container {
   const { policy } = parts;
-  const flags = RETENTION_KEYS.flatMap((key) => {
+  const flags = SIDECAR_POLICY_KEYS.flatMap((key) => {
     const value = key === KEYS.sizeLimit ? parts.sizeLimit : parts.effective[key];
     if (value === undefined) return [];
     // A boolean flag takes no value: `--recursive` or `--no-recursive`.
