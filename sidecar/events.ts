@@ -101,6 +101,8 @@ export function createEventRecorder(
             }
           },
         );
+        pending.add(sent);
+        sent.finally(() => pending.delete(sent));
       }
     },
   };

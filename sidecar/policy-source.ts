@@ -55,20 +55,11 @@ export function createPolicySource(options: {
         options.logger.log('error', 'annotations_unreadable', { file: options.file, error: error as Error });
         return false;
       }
-      if (!result.ok || result.policy.logDir !== current.logDir) {
+      if (!result.ok) {
         // Once per distinct content: the file is re-read before every pass.
         if (text !== lastRefused) {
           lastRefused = text;
-          const problems = result.ok
-            ? [
-                {
-                  key: KEYS.logDir,
-                  value: result.policy.logDir,
-                  message: `${KEYS.logDir} cannot change while the sidecar runs`,
-                },
-              ]
-            : result.problems;
-          for (const problem of problems) {
+          for (const problem of result.problems) {
             options.logger.log('error', 'policy_refused', {
               key: problem.key,
               value: problem.value,
