@@ -73,7 +73,9 @@ describe('createEventRecorder', () => {
     let forbid = false;
     const recorder = createEventRecorder(
       {
+        // Slower than a few microtasks, so only a real flush() sees the result.
         emit: async (event) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
           if (forbid) throw Object.assign(new Error('forbidden'), { code: 403 });
           sent.push(event);
         },
