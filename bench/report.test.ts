@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { lostLinesSentence, renderReport, usageSentence } from './report.ts';
+import type { Results } from './results.ts';
+import type { UsageRun } from './suites/bounded-usage.ts';
+import type { LostLinesRun } from './suites/lost-lines.ts';
+import { checkTargets } from './targets.ts';
+
+const lost = (tool: LostLinesRun['tool'], lostLines: number, caps: number): LostLinesRun => ({
+  tool,
+  writer: 'append',
+  caps,
+  seconds: 10,
+  written: 200_000,
+  found: 200_000 - lostLines,
+  lost: lostLines,
+  duplicated: 0,
+  malformed: 0,
+});
+
+const usage = (tool: UsageRun['tool'], peakRatio: number, secondsOverLimit: number): UsageRun => ({
+  tool,
+  rateMBs: 50,
+  seconds: 70,
+  writtenBytes: 3.5e9,
+  limitBytes: 2 ** 30,
+  peakBytes: peakRatio * 2 ** 30,
+  peakRatio,
+  secondsOverLimit,
+  historyBytes: 100 * 2 ** 20,
+  historyFiles: 10,
+  endBytes: 0,
+  cpuSeconds: 1,
+  cpuPercent: 1,
+  rssPeakBytes: 0,
+  rssMeanBytes: 0,
+  events: {},
+});
+
+function results(overrides: Partial<Results>): Results {
+  return {
+    mode: 'full',
+    date: '2026-01-01T00:00:00.000Z',
+    durationSeconds: 600,
+    machine: { cpu: 'test cpu', cores: 2, memoryGiB: 8, kernel: '6.1', os: 'Debian' },
+    versions: { Node: 'v24.0.0' },
+    pinning: 'not pinned',
+    contention: {},
+    ...overrides,
+  };
+}
+
+describe('sentences', () => {
+  it('says per rotation what logrotate lost and that Logward lost none', () => {
+    expect(
+      lostLinesSentence('append', lost('logward', 0, 1000), lost('logrotate', 37_000, 1000), 20_000),
+    ).toBe(
+      'With an O_APPEND writer at 20,000 lines/s, logrotate lost 37.0 lines per rotation (37,000 in 1,000); Logward lost none and duplicated none.',
+    );
+  });
+
+  it('does not claim zero when Logward lost lines', () => {
+    expect(
+      lostLinesSentence('offset', lost('logward', 3, 100), lost('logrotate', 50, 100), 20_000),
+    ).toContain('Logward lost 3 and duplicated 0 over 100 caps');
+  });
+
+  it('calls time over the limit an eviction', () => {
+    expect(usageSentence(usage('logward', 0.5, 0), usage('logrotate', 2.9, 41.5), 2 ** 30)).toBe(
+      'At 50 MB/s into 1.00 GiB, logrotate peaked at 290% of the limit and spent 41.5 s above it (an eviction) and kept 100 MiB of history; Logward peaked at 50% of the limit and kept 100 MiB.',
+    );
+  });
+});
+
+describe('targets', () => {
+  it('marks a missed target as missed and an unmeasured one as not measured', () => {
+    const run = results({
+      usage: {
+        limitBytes: 2 ** 30,
+        maxFileBytes: 2 ** 30 / 10,
+        minuteMs: 60_000,
+        scale: 1,
+        runs: [usage('logward', 0.93, 0), usage('logrotate', 2.9, 41)],
+      },
+    });
+    const checks = checkTargets(run);
+    expect(checks.find((c) => c.target.startsWith('Peak usage'))).toMatchObject({ met: false });
+    expect(checks.find((c) => c.target.startsWith('Lines lost'))).toMatchObject({ met: undefined });
+  });
+
+  it('counts a lost line as a missed target', () => {
+    const run = results({
+      lostLines: {
+        linesPerSecond: 20_000,
+        width: 64,
+        maxFileBytes: 65_536,
+        runs: [lost('logward', 1, 1000), lost('logrotate', 500, 1000)],
+      },
+    });
+    expect(checkTargets(run)[0]).toMatchObject({
+      met: false,
+      measured: '1 lost, 0 duplicated over 1000 caps',
+    });
+  });
+});
+
+describe('renderReport', () => {
+  it('shows both sides with the ratio to the peer and marks the missed target', () => {
+    const run = results({
+      lostLines: {
+        linesPerSecond: 20_000,
+        width: 64,
+        maxFileBytes: 65_536,
+        runs: [lost('logward', 0, 1000), lost('logrotate', 37_000, 1000)],
+      },
+      usage: {
+        limitBytes: 2 ** 30,
+        maxFileBytes: 2 ** 30 / 10,
+        minuteMs: 60_000,
+        scale: 1,
+        runs: [usage('logward', 0.95, 0), usage('logrotate', 2.9, 41)],
+      },
+    });
+    const markdown = renderReport(run, checkTargets(run));
+    expect(markdown).toContain('| O_APPEND | Logward | 1,000 | 200,000 | 0 | 0.0 | 0 | 0 |');
+    expect(markdown).toContain('| 0.00x |');
+    expect(markdown).toContain(
+      '| Peak usage at 50 MB/s into 1 GiB: at most 0.9 of the limit | 95% of 1.00 GiB at 50 MB/s | **missed** |',
+    );
+    expect(markdown).toContain('| 50 MB/s | Logward | 3.26 GiB | 973 MiB | 95% |');
+    expect(markdown).not.toContain('## 6. Webhook');
+  });
+});

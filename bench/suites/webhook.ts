@@ -1,0 +1,277 @@
+// 6. Webhook: reviews per second and latency at fixed offered rates over HTTPS keep-alive,
+// with the realistic pod review (3 containers, env, probes, volumes). `logward webhook` at its
+// default log level (a JSON line per request and per review) and at warn, next to a minimal
+// fastify handler returning an empty patch (the floor). Server and load generator are pinned
+// to different cores when taskset exists.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { BenchConfig } from '../config.ts';
+import { formatMs as ms } from '../format.ts';
+import type { Summary } from '../histogram.ts';
+import { pinned, runCommand, sleep } from '../processes.ts';
+import { cpuTimes, memory } from '../procfs.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const LOADGEN = new URL('../loadgen.ts', import.meta.url).pathname;
+const FLOOR = new URL('../floor-server.ts', import.meta.url).pathname;
+export const REVIEW = join(ROOT, 'webhook/fixtures/pod-review.json');
+const SERVER_CPU = 0;
+const LOADGEN_CPU = 1;
+
+export interface WebhookRun {
+  server: string;
+  offered: number;
+  sent: number;
+  completed: number;
+  errors: number;
+  unanswered: number;
+  achieved: number;
+  latencyMs: Summary;
+  /** Server CPU seconds per second of run, percent of one core. */
+  serverCpuPercent: number;
+  /** Server CPU per review answered (warm-up included on both sides), microseconds. */
+  serverCpuPerReviewUs: number;
+  /** The generator's own CPU, percent of one core. */
+  generatorCpuPercent: number;
+  completedInWarmup: number;
+  rssBytes: number;
+  rssPeakBytes: number;
+}
+
+interface Server {
+  name: string;
+  start(dir: string): Promise<{ child: ChildProcess; port: number; log: string }>;
+}
+
+async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, 'serving.crt');
+  const key = join(dir, 'serving.key');
+  const result = await runCommand('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=logward-bench',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  if (result.code !== 0) throw new Error(`openssl exited ${result.code}: ${result.stderr.trim()}`);
+  return { cert, key };
+}
+
+/** Waits until `file` holds a line that `match` accepts. */
+async function waitForLine<T>(
+  file: string,
+  child: ChildProcess,
+  match: (line: string) => T | undefined,
+): Promise<T> {
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`server exited ${child.exitCode}: ${readFileSync(file, 'utf8')}`);
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const found = line ? match(line) : undefined;
+      if (found !== undefined) return found;
+    }
+    await sleep(50);
+  }
+  throw new Error(`server did not start: ${readFileSync(file, 'utf8').slice(0, 2000)}`);
+}
+
+/** A port free right now on loopback: --log-level=warn hides the line that names the port. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+function logwardWebhook(name: string, extra: string[]): Server {
+  return {
+    name,
+    async start(dir) {
+      const out = join(dir, `${name.replace(/\W+/g, '-')}.log`);
+      const port = await freePort();
+      const fd = openSync(out, 'w');
+      const [command, args] = pinned(SERVER_CPU, process.execPath, [
+        join(ROOT, 'cli/logward.ts'),
+        'webhook',
+        `--tls-cert=${join(dir, 'serving.crt')}`,
+        `--tls-key=${join(dir, 'serving.key')}`,
+        '--host=127.0.0.1',
+        `--port=${port}`,
+        '--metrics-port=0',
+        ...extra,
+      ]);
+      // No cluster credentials: owner lookup is off, as in a pod whose RBAC denies it.
+      const child = spawn(command, args, {
+        env: { ...process.env, KUBECONFIG: '', HOME: dir },
+        stdio: ['ignore', fd, fd],
+      });
+      closeSync(fd);
+      return { child, port, log: out };
+    },
+  };
+}
+
+const floorServer: Server = {
+  name: 'fastify floor (empty patch)',
+  async start(dir) {
+    const out = join(dir, 'floor.log');
+    const fd = openSync(out, 'w');
+    const [command, args] = pinned(SERVER_CPU, process.execPath, [
+      FLOOR,
+      '--cert',
+      join(dir, 'serving.crt'),
+      '--key',
+      join(dir, 'serving.key'),
+    ]);
+    const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    try {
+      const port = await waitForLine(out, child, (line) => (JSON.parse(line) as { port?: number }).port);
+      return { child, port, log: out };
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+  },
+};
+
+/** Retries one review until the server answers (it is starting), for up to 20 s. */
+async function firstReview(port: number, ca: string, child: ChildProcess, serverLog: string) {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`server exited ${child.exitCode}: ${readFileSync(serverLog, 'utf8')}`);
+    try {
+      return await reviewOnce(port, ca);
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/** One review by hand: the server must answer allowed, and Logward with a patch. */
+function reviewOnce(port: number, ca: string): Promise<{ allowed: boolean; patchBytes: number }> {
+  const body = readFileSync(REVIEW);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mutate',
+        method: 'POST',
+        ca: readFileSync(ca),
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const review = JSON.parse(Buffer.concat(chunks).toString()) as {
+            response?: { allowed?: boolean; patch?: string };
+          };
+          resolve({
+            allowed: review.response?.allowed === true,
+            patchBytes: Buffer.from(review.response?.patch ?? '', 'base64').length,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function webhook(
+  config: BenchConfig['webhook'],
+  root: string,
+  log: (line: string) => void,
+): Promise<{ patchBytes: Record<string, number>; runs: WebhookRun[] }> {
+  const { cert } = await makeCertificate(root);
+  const servers = [
+    logwardWebhook('logward webhook', []),
+    ...(config.quietVariant
+      ? [logwardWebhook('logward webhook --log-level=warn', ['--log-level=warn'])]
+      : []),
+    floorServer,
+  ];
+  const runs: WebhookRun[] = [];
+  const patchBytes: Record<string, number> = {};
+  for (const server of servers) {
+    const { child, port, log: serverLog } = await server.start(root);
+    try {
+      const answer = await firstReview(port, cert, child, serverLog);
+      if (!answer.allowed) throw new Error(`${server.name} did not allow the review`);
+      patchBytes[server.name] = answer.patchBytes;
+      for (const rate of config.rates) {
+        const cpuBefore = cpuTimes(child.pid!).self;
+        const [command, args] = pinned(LOADGEN_CPU, process.execPath, [
+          LOADGEN,
+          '--port',
+          String(port),
+          '--ca',
+          cert,
+          '--body',
+          REVIEW,
+          '--rate',
+          String(rate),
+          '--ms',
+          String(config.runMs),
+          '--warmup-ms',
+          String(config.warmupMs),
+          '--connections',
+          String(config.connections),
+          '--drain-ms',
+          String(config.drainMs),
+        ]);
+        const started = performance.now();
+        const result = await runCommand(command, args, 120_000);
+        const seconds = (performance.now() - started) / 1000;
+        if (result.code !== 0) throw new Error(`loadgen exited ${result.code}: ${result.stderr.trim()}`);
+        const summary = JSON.parse(result.stdout) as Omit<
+          WebhookRun,
+          'server' | 'serverCpuPercent' | 'serverCpuPerReviewUs' | 'rssBytes' | 'rssPeakBytes'
+        >;
+        const { rss, hwm } = memory(child.pid!);
+        const serverCpu = cpuTimes(child.pid!).self - cpuBefore;
+        const run: WebhookRun = {
+          server: server.name,
+          ...summary,
+          serverCpuPercent: (serverCpu / seconds) * 100,
+          serverCpuPerReviewUs:
+            (serverCpu * 1e6) / Math.max(1, summary.completed + summary.completedInWarmup),
+          rssBytes: rss,
+          rssPeakBytes: hwm,
+        };
+        log(
+          `  ${server.name} at ${rate}/s: ${run.achieved.toFixed(0)}/s, p50 ${ms(run.latencyMs.p50)}, p99 ${ms(run.latencyMs.p99)}, p99.9 ${ms(run.latencyMs.p999)}, errors ${run.errors}, CPU ${run.serverCpuPercent.toFixed(0)}% (${run.serverCpuPerReviewUs.toFixed(0)} µs/review), generator ${run.generatorCpuPercent.toFixed(0)}%, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
+        );
+        runs.push(run);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    }
+  }
+  return { patchBytes, runs };
+}
