@@ -55,7 +55,7 @@ export function configFor(quick: boolean): BenchConfig {
       scale,
       limitBytes: GiB * scale,
       minuteMs: 60_000 * scale,
-      runMs: 66_000 * scale,
+      runMs: 64_000 * scale,
       ratesMBs: quick ? [10] : [10, 25, 50],
       sampleMs: 100,
     },
@@ -64,7 +64,7 @@ export function configFor(quick: boolean): BenchConfig {
     footprint: { idleMs: quick ? 10_000 : 60_000, writerMBs: 10 },
     webhook: {
       rates: [500, 1000, 5000],
-      runMs: quick ? 1_500 : 8_000,
+      runMs: quick ? 1_500 : 6_000,
       warmupMs: quick ? 500 : 1_000,
       drainMs: quick ? 1_000 : 3_000,
       connections: 32,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countLines, parseNumberedLines } from './lines.ts';
+import { countLines, parseNumberedLines, withoutNuls } from './lines.ts';
 
 const WIDTH = 16;
 const line = (n: number) => `${String(n).padStart(9, '0')} ${'x'.repeat(WIDTH - 11)}\n`;
@@ -48,5 +48,22 @@ describe('countLines', () => {
 
   it('counts numbers the writer never reported as malformed, not found', () => {
     expect(countLines([1, 2, 9], 2, 1)).toMatchObject({ found: 2, lost: 0, malformed: 2 });
+  });
+});
+
+describe('withoutNuls', () => {
+  it('keeps every other byte in order', () => {
+    const input = Buffer.concat([
+      Buffer.alloc(3),
+      Buffer.from('ab'),
+      Buffer.alloc(5000),
+      Buffer.from('c\n'),
+      Buffer.alloc(1),
+    ]);
+    expect(withoutNuls(input).toString()).toBe('abc\n');
+  });
+
+  it('returns an empty buffer for a file that is all hole', () => {
+    expect(withoutNuls(Buffer.alloc(1 << 16)).length).toBe(0);
   });
 });

@@ -15,6 +15,25 @@ export interface LineCount {
   malformed: number;
 }
 
+/**
+ * `buffer` without its NUL bytes. Holes can be most of a file (a copy of a sparse file writes
+ * them out), so they go before anything becomes a string: strings top out at about 512 MiB.
+ */
+export function withoutNuls(buffer: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(buffer.length);
+  let length = 0;
+  let position = 0;
+  while (position < buffer.length) {
+    const zero = buffer.indexOf(0, position);
+    const end = zero === -1 ? buffer.length : zero;
+    length += buffer.copy(out, length, position, end);
+    position = end;
+    while (position < buffer.length && buffer[position] === 0) position++;
+  }
+  // A copy, so the full-size scratch buffer is not kept alive by a small result.
+  return Buffer.from(out.subarray(0, length));
+}
+
 /** Numbers of the well-formed lines in `text`, in order; malformed lines counted apart. */
 export function parseNumberedLines(text: string, width: number): { numbers: number[]; malformed: number } {
   const numbers: number[] = [];

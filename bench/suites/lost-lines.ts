@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readParts } from '../../sidecar/testing/streams.ts';
 import type { BenchConfig } from '../config.ts';
-import { countLines, type LineCount, parseNumberedLines } from '../lines.ts';
+import { countLines, type LineCount, parseNumberedLines, withoutNuls } from '../lines.ts';
 import { runLogrotate, writeLogrotateConfig } from '../logrotate.ts';
 import { sleep, startWriter } from '../processes.ts';
 import { startSidecar } from '../sidecar.ts';
@@ -97,9 +97,9 @@ async function withLogward(config: Config, root: string, writer: WriterMode): Pr
   const capped = sidecar.logs.filter((e) => e.msg === 'capped');
   const methods: Record<string, number> = {};
   for (const entry of capped) methods[String(entry.method)] = (methods[String(entry.method)] ?? 0) + 1;
-  const text = readParts(dir, 'app.log')
-    .map((part) => part.content.toString('latin1'))
-    .join('');
+  const text = Buffer.concat(readParts(dir, 'app.log').map((part) => withoutNuls(part.content))).toString(
+    'latin1',
+  );
   return {
     tool: 'logward',
     writer,
@@ -147,7 +147,7 @@ async function withLogrotate(config: Config, root: string, writer: WriterMode): 
   const rotated = readdirSync(parts)
     .filter((name) => name.startsWith('part-'))
     .sort()
-    .map((name) => gunzipSync(readFileSync(join(parts, name))).toString('latin1'));
-  const text = [...rotated, readFileSync(live, 'latin1')].join('');
+    .map((name) => withoutNuls(gunzipSync(readFileSync(join(parts, name)))));
+  const text = Buffer.concat([...rotated, withoutNuls(readFileSync(live))]).toString('latin1');
   return { tool: 'logrotate', writer, caps, seconds, ...count(text, summary.lines, config.width) };
 }
