@@ -129,4 +129,49 @@ describe('renderReport', () => {
     expect(markdown).toContain('| 50 MB/s | Logward | 3.26 GiB | 973 MiB | 95% |');
     expect(markdown).not.toContain('## 6. Webhook');
   });
+
+  it('renders the webhook table against the floor, and says when the floor itself fell short', () => {
+    const latency = (p99: number) => ({
+      count: 1,
+      min: 1,
+      mean: 1,
+      p50: 1,
+      p90: 1,
+      p99,
+      p999: p99,
+      max: p99,
+    });
+    const hook = (server: string, offered: number, achieved: number, p99: number, cpu: number) => ({
+      server,
+      offered,
+      sent: offered,
+      completed: achieved,
+      completedInWarmup: 0,
+      errors: 0,
+      unanswered: 0,
+      achieved,
+      latencyMs: latency(p99),
+      serverCpuPercent: 50,
+      serverCpuPerReviewUs: cpu,
+      generatorCpuPercent: 40,
+      rssBytes: 2 ** 27,
+      rssPeakBytes: 2 ** 27,
+    });
+    const run = results({
+      webhook: {
+        patchBytes: { 'logward webhook': 1800 },
+        runs: [
+          hook('logward webhook', 1000, 999, 6, 800),
+          hook('fastify floor (empty patch)', 1000, 1000, 2, 200),
+          hook('fastify floor (empty patch)', 5000, 2200, 900, 150),
+        ],
+      },
+    });
+    const markdown = renderReport(run, checkTargets(run));
+    expect(markdown).toContain(
+      '| logward webhook | 1,000 | 999 | 1.00 ms | 6.00 ms | 6.00 ms | 0 | 800 | 50% | 128 MiB | 40% | 3.00x / 4.00x |',
+    );
+    expect(markdown).toContain('The floor itself reached only 2,200/s at 5,000/s offered');
+    expect(checkTargets(run).find((c) => c.target.startsWith('Webhook p99'))).toMatchObject({ met: false });
+  });
 });

@@ -1,5 +1,8 @@
 // Renders a run's figures as docs/benchmarks.md: machine, targets, then one section per
 // comparison with absolute figures, the ratio to the peer and a sentence saying what it means.
+import { KEYS } from '../contract/keys.ts';
+import { parseQuantity } from '../contract/quantity.ts';
+import { BUILTIN_DEFAULTS } from '../contract/reference.ts';
 import { formatBytes, formatMs, formatNumber, formatPercent, ratio, table } from './format.ts';
 import type { Results } from './results.ts';
 import type { UsageRun } from './suites/bounded-usage.ts';
@@ -185,14 +188,22 @@ export function usageSentence(ours: UsageRun, peer: UsageRun, limit: number): st
     r.secondsOverLimit > 0
       ? `${name} peaked at ${formatPercent(r.peakRatio)} of the limit and spent ${formatNumber(r.secondsOverLimit, 1)} s above it (an eviction)`
       : `${name} peaked at ${formatPercent(r.peakRatio)} of the limit`;
-  return `At ${ours.rateMBs} MB/s into ${formatBytes(limit)}, ${describe(peer, 'logrotate')} and kept ${formatBytes(peer.historyBytes)} of history; ${describe(ours, 'Logward')} and kept ${formatBytes(ours.historyBytes)}.`;
+  const inFlight = peer.events.inFlightAtEnd
+    ? ' (its last run was still copying or compressing when the writer stopped, so part of that is an uncompressed copy)'
+    : '';
+  return `At ${ours.rateMBs} MB/s into ${formatBytes(limit)}, ${describe(peer, 'logrotate')} and kept ${formatBytes(peer.historyBytes)} of history${inFlight}; ${describe(ours, 'Logward')} and kept ${formatBytes(ours.historyBytes)}.`;
 }
 
 function reactionSection(results: Results): string {
   const r = results.reaction!;
   const minute = results.usage?.minuteMs ?? 60_000;
-  const measured =
-    results.usage?.runs.filter((run) => run.tool === 'logrotate' && run.firstReactionMs !== undefined) ?? [];
+  const expected = minute / 2 + r.logrotate.runMs;
+  const seen = (tool: UsageRun['tool']) =>
+    (results.usage?.runs ?? [])
+      .filter((run) => run.tool === tool && run.firstReactionMs !== undefined)
+      .map((run) => `${formatMs(run.firstReactionMs)} at ${run.rateMBs} MB/s`);
+  const peerSeen = seen('logrotate');
+  const oursSeen = seen('logward');
   const rows = [
     [
       'Logward',
@@ -202,15 +213,22 @@ function reactionSection(results: Results): string {
     ],
     [
       `logrotate every ${formatMs(minute)}`,
-      formatMs(minute / 2 + r.logrotate.runMs),
+      formatMs(expected),
       formatMs(minute + r.logrotate.runMs),
-      `the wait for the next run plus one run (${formatMs(r.logrotate.runMs)})${measured.length > 0 ? `; seen in the usage runs: ${measured.map((m) => formatMs(m.firstReactionMs)).join(', ')}` : ''}`,
+      `the wait for the next run plus one run (${formatMs(r.logrotate.runMs)})${peerSeen.length > 0 ? `; seen in the usage runs: ${peerSeen.join(', ')}` : ''}`,
     ],
   ];
+  const sentences = [
+    `- Logward reacted in ${formatMs(r.logward.medianMs)} (median), ${ratio(r.logward.medianMs, expected, 3)} of logrotate's expected ${formatMs(expected)}: a fast writer gets ${formatMs(r.logward.maxMs)} rather than up to ${formatMs(minute)} to overshoot.`,
+  ];
+  if (oursSeen.length > 0)
+    sentences.push(
+      `- A cap is done once the file's head is compressed into the rotated file and removed from the live file, so with a large file the compression sets the pace: in the usage runs (max-file-size ${formatBytes(results.usage?.maxFileBytes)}) Logward took ${oursSeen.join(', ')} from the crossing to the capped file.`,
+    );
   return section('3. Reaction', [
     `Time from the live file crossing max-file-size (${formatBytes(r.maxFileBytes)}) to being capped below it again. logrotate only acts when its schedule runs it, so its expected reaction is half the interval and its worst a whole one.`,
     table(['Capped by', 'Median (expected)', 'Worst', 'How measured'], rows),
-    `- Logward reacted in ${formatMs(r.logward.medianMs)} (median), ${ratio(r.logward.medianMs, minute / 2 + r.logrotate.runMs, 3)} of logrotate's expected ${formatMs(minute / 2 + r.logrotate.runMs)}: a fast writer gets ${formatMs(r.logward.maxMs)} rather than up to ${formatMs(minute)} to overshoot.`,
+    sentences.join('\n'),
   ]);
 }
 
@@ -289,10 +307,20 @@ function footprintSection(results: Results): string {
   }
   const idle = f.idle.find((r) => r.tool === 'logward');
   const idlePeer = f.idle.find((r) => r.tool === 'logrotate');
-  const sentence =
-    idle && idlePeer
-      ? `- Idle, the sidecar used ${formatNumber(idle.cpuPercent, 2)}% of a core and ${formatBytes(idle.rssBytes)} of memory; logrotate's loop used ${formatNumber(idlePeer.cpuPercent, 2)}% and ${formatBytes(idlePeer.rssPeakBytes)} at most. Memory is the sidecar's real cost: it is what its container's memory request must cover.`
-      : '';
+  const loaded = f.loaded.find((r) => r.tool === 'logward');
+  const request = parseQuantity(BUILTIN_DEFAULTS[KEYS.sidecarMemoryRequest] ?? '');
+  const limit = parseQuantity(BUILTIN_DEFAULTS[KEYS.sidecarMemoryLimit] ?? '');
+  const peak = Math.max(idle?.rssPeakBytes ?? 0, loaded?.rssPeakBytes ?? 0);
+  const sentences: string[] = [];
+  if (idle && idlePeer)
+    sentences.push(
+      `- Idle, the sidecar used ${formatNumber(idle.cpuPercent, 2)}% of a core and ${formatBytes(idle.rssBytes)} of memory; logrotate's loop used ${formatNumber(idlePeer.cpuPercent, 2)}% and ${formatBytes(idlePeer.rssPeakBytes)} at most. Memory is the sidecar's real cost: it is what its container's memory request must cover.`,
+    );
+  if (limit !== undefined && peak > limit)
+    sentences.push(
+      `- The sidecar's memory peaked at ${formatBytes(peak)}, above the ${formatBytes(limit)} memory limit the webhook gives the injected sidecar by default (request ${formatBytes(request)}): with those defaults the container would be OOM-killed.`,
+    );
+  const sentence = sentences.join('\n');
   return section('5. Footprint', [
     `CPU from /proc/<pid>/stat (logrotate: the loop plus every logrotate and gzip it ran), memory from /proc/<pid>/status (VmRSS; the peak is VmHWM for the sidecar and the largest sampled sum for the loop). Idle: ${formatNumber(idle?.seconds ?? 0)} s with nothing written, both side by side. Under load: the bounded-usage runs at ${f.loadedRateMBs ?? '?'} MB/s.`,
     table(['Phase', 'Tool', 'CPU (% of a core)', 'RSS', 'RSS peak', 'CPU / peak RSS vs logrotate'], rows),
@@ -350,6 +378,7 @@ function webhookSection(results: Results): string {
         'CPU µs/review',
         'Server CPU',
         'RSS',
+        'Generator CPU',
         'p99 / CPU vs floor',
       ],
       rows,

@@ -4,6 +4,7 @@
 //   npm run bench                  full run (under 15 min), writes docs/benchmarks.{md,json}
 //   npm run bench -- --quick       about a minute, for CI; writes bench/out/ unless --write-docs
 //   npm run bench -- --only=lost-lines,webhook   a subset (sections: see SECTIONS)
+//   npm run bench -- --render docs/benchmarks.json   rewrite the Markdown next to it, no run
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,8 +34,19 @@ const { values } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     out: { type: 'string' },
     only: { type: 'string' },
+    render: { type: 'string' },
   },
 });
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+if (values.render) {
+  // The report's wording can change without rerunning fifteen minutes of measurements.
+  const saved = JSON.parse(readFileSync(values.render, 'utf8')) as Results;
+  const markdown = values.render.replace(/\.json$/, '.md');
+  writeFileSync(markdown, renderReport(saved, checkTargets(saved)));
+  log(`wrote ${markdown}`);
+  process.exit(0);
+}
 const quick = values.quick!;
 const only = values.only ? (values.only.split(',') as Section[]) : [...SECTIONS];
 for (const name of only) {
@@ -43,7 +55,6 @@ for (const name of only) {
 }
 const repo = new URL('..', import.meta.url).pathname;
 const outDir = values.out ?? (quick && !values['write-docs'] ? join(repo, 'bench/out') : join(repo, 'docs'));
-const log = (line: string) => process.stdout.write(`${line}\n`);
 
 ensurePeers(log);
 const config = configFor(quick);
@@ -59,6 +70,14 @@ const fastify = JSON.parse(readFileSync(join(repo, 'node_modules/fastify/package
   version: string;
 };
 
+// Other work may be in progress in the same tree: name the commit and any uncommitted product files.
+const git = (args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trim() ?? '';
+const dirty = git(['status', '--porcelain', '--', 'cli', 'contract', 'sidecar', 'webhook'])
+  .split('\n')
+  .filter((line) => line !== '')
+  .map((line) => line.slice(3));
+const commit = `${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty.length > 0 ? ` plus uncommitted changes to ${dirty.join(', ')}` : ''}`;
+
 const started = performance.now();
 const results: Results = {
   mode: quick ? 'quick' : 'full',
@@ -67,7 +86,7 @@ const results: Results = {
   machine: describeMachine(),
   versions: {
     Node: process.version,
-    Logward: VERSION,
+    Logward: `${VERSION} (${commit})`,
     fastify: fastify.version,
     ...peerVersions(),
     'Test directories': `${root.replace(/logward-bench-.*/, '')} (${filesystem})`,
