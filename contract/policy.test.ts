@@ -67,8 +67,8 @@ describe('parsePolicy', () => {
         sidecar: {
           cpuRequest: '10m',
           cpuLimit: '1',
-          memoryRequest: '32Mi',
-          memoryLimit: '128Mi',
+          memoryRequest: '64Mi',
+          memoryLimit: '160Mi',
           runAsUser: undefined,
           runAsGroup: undefined,
         },

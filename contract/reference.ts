@@ -23,8 +23,8 @@ export const BUILTIN_DEFAULTS: Readonly<Partial<Record<Key, string>>> = {
   [KEYS.recursive]: 'false',
   [KEYS.sidecarCpuRequest]: '10m',
   [KEYS.sidecarCpuLimit]: '1',
-  [KEYS.sidecarMemoryRequest]: '32Mi',
-  [KEYS.sidecarMemoryLimit]: '128Mi',
+  [KEYS.sidecarMemoryRequest]: '64Mi',
+  [KEYS.sidecarMemoryLimit]: '160Mi',
 };
 
 export const REFERENCE: readonly KeyReference[] = [
@@ -106,13 +106,13 @@ export const REFERENCE: readonly KeyReference[] = [
   },
   {
     key: KEYS.sidecarMemoryRequest,
-    default: '32Mi',
-    example: '64Mi',
+    default: '64Mi',
+    example: '96Mi',
     meaning: "the sidecar's memory request",
   },
   {
     key: KEYS.sidecarMemoryLimit,
-    default: '128Mi',
+    default: '160Mi',
     example: '256Mi',
     meaning: "the sidecar's memory limit (`none` for no limit)",
   },

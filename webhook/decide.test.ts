@@ -65,7 +65,7 @@ describe('decide', () => {
         capabilities: { drop: ['ALL'] },
         seccompProfile: { type: 'RuntimeDefault' },
       },
-      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '128Mi' } },
+      resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '1', memory: '160Mi' } },
     });
     expect(pod.metadata?.annotations?.[KEYS.status]).toBe('injected');
     expect(decision.kind === 'inject' && decision.notes).toEqual([

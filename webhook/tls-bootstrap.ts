@@ -79,7 +79,7 @@ export async function renew(
 export function caBundle(stored: StoredCertificates, now: number): string {
   const previous =
     stored.previousCa && certificateFacts(stored.previousCa).notAfter > now ? stored.previousCa : '';
-  return `${stored.ca.cert.trim()}\n${previous.trim()}`.trim() + '\n';
+  return `${[stored.ca.cert.trim(), previous.trim()].filter(Boolean).join('\n')}\n`;
 }
 
 /** Where the certificates live (a Secret), with optimistic concurrency between replicas. */

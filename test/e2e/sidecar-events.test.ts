@@ -44,18 +44,50 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `logward sidecar --once` as the pod's ServiceAccount, on a directory full of one live file that does not compress. */
+/**
+ * What kubelet gives the pod: a bound token of its ServiceAccount and the cluster CA, in a
+ * directory like /var/run/secrets/kubernetes.io/serviceaccount.
+ */
+async function serviceAccountDir(namespace: string): Promise<string> {
+  const tokenRequest = () =>
+    core.createNamespacedServiceAccountToken({
+      name: 'default',
+      namespace,
+      body: { spec: { expirationSeconds: 3600 } },
+    });
+  // The controller manager creates each namespace's default ServiceAccount shortly after it.
+  let token: string | undefined;
+  for (let tries = 0; token === undefined; tries++) {
+    token = await tokenRequest().then(
+      (answer) => answer.status?.token,
+      async (error) => {
+        if (tries > 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return undefined;
+      },
+    );
+  }
+  const saDir = await mkdtemp(join(dir, `${namespace}-sa-`));
+  await writeFile(join(saDir, 'token'), token);
+  await writeFile(join(saDir, 'ca.crt'), Buffer.from(cp.kubeConfig.getCurrentCluster()!.caData!, 'base64'));
+  return saDir;
+}
+
+/** `logward sidecar --once` in the pod's environment, on a directory holding one live file that does not compress. */
 async function lastResortSweep(namespace: string) {
   const logs = await mkdtemp(join(dir, `${namespace}-`));
   await writeFile(join(logs, 'app.log'), `${randomBytes(1_700_000).toString('base64')}\n`);
-  const identity = await cp.serviceAccountKubeConfig(namespace, 'default');
+  const server = new URL(cp.server);
   const { stderr } = await run(
     process.execPath,
     [LOGWARD, 'sidecar', `--dir=${logs}`, '--size-limit=2Mi', '--once'],
     {
       env: {
         ...process.env,
-        KUBECONFIG: identity.kubeconfigPath,
+        KUBECONFIG: '',
+        KUBERNETES_SERVICE_HOST: server.hostname,
+        KUBERNETES_SERVICE_PORT: server.port,
+        LOGWARD_SERVICE_ACCOUNT_DIR: await serviceAccountDir(namespace),
         POD_NAME: 'going-0',
         POD_NAMESPACE: namespace,
         POD_UID: '',

@@ -12,6 +12,7 @@ const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
 
 let work: string;
 let productionDeps: string;
+let built: string;
 
 // The production-deps stage of both images is the same install; done once, as the stage does it.
 beforeAll(async () => {
@@ -23,6 +24,9 @@ beforeAll(async () => {
   await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], {
     cwd: productionDeps,
   });
+  // The build stage's `npm run build`, into a directory of our own.
+  built = join(work, 'dist');
+  await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { cwd: repo });
 }, 300_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
@@ -68,21 +72,28 @@ describe.each([
         copy.destination.startsWith('/') ? copy.destination : join('/app', copy.destination),
       );
       let source: string;
-      if (copy.from === 'build') source = join(repo, copy.source.replace(/^\/src\/?/, ''));
+      if (copy.from === 'build' && copy.source.startsWith('/src/dist/'))
+        source = join(built, copy.source.slice('/src/dist/'.length));
+      else if (copy.from === 'build') source = join(repo, copy.source.replace(/^\/src\/?/, ''));
       else if (copy.from === 'production-deps')
         source = join(productionDeps, copy.source.replace(/^\/app\/?/, ''));
       else source = copy.source; // a file taken from a stock Debian stage, as on this Debian machine
       await mkdir(dirname(target), { recursive: true });
       await cp(source, target, { recursive: true });
     }
-    const [node, entry] = execForm(runtime, 'ENTRYPOINT');
+    const [node, ...options] = execForm(runtime, 'ENTRYPOINT');
     expect(node).toBe('/nodejs/bin/node');
-    const entryFile = join(root, entry!);
-    const version = await run(process.execPath, [entryFile, '--version'], { cwd: join(root, 'app') });
+    const entry = options.pop()!;
+    // JavaScript, so the runtime needs no type stripping.
+    expect(entry).toMatch(/\.js$/);
+    const entryFile = join(root, entry);
+    const version = await run(process.execPath, [...options, entryFile, '--version'], {
+      cwd: join(root, 'app'),
+    });
     expect(version.stdout).toBe(`logward ${pkg.version}\n`);
     const cmd = execForm(runtime, 'CMD');
     expect(cmd).toEqual([command, '--help']);
-    const help = await run(process.execPath, [entryFile, ...cmd], { cwd: join(root, 'app') });
+    const help = await run(process.execPath, [...options, entryFile, ...cmd], { cwd: join(root, 'app') });
     expect(help.stdout).toMatch(new RegExp(`^Usage: logward ${command} `));
   });
 });
