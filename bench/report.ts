@@ -52,7 +52,11 @@ function header(results: Results): string {
         ['CPU', `${m.cpu} (${m.cores} cores)`],
         ['Memory', `${m.memoryGiB} GiB`],
         ['OS / kernel', `${m.os} / ${m.kernel}`],
-        ...Object.entries(results.versions).map(([name, version]) => [name, version]),
+        // zstd decorates its banner with asterisks, which Markdown would read as emphasis.
+        ...Object.entries(results.versions).map(([name, version]) => [
+          name,
+          version.replace(/^[*\s]+|[*\s]+$/g, ''),
+        ]),
         ['Pinning', results.pinning],
       ],
     ),

@@ -71,7 +71,9 @@ const fastify = JSON.parse(readFileSync(join(repo, 'node_modules/fastify/package
 };
 
 // Other work may be in progress in the same tree: name the commit and any uncommitted product files.
-const git = (args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trim() ?? '';
+// Not trimmed at the start: porcelain lines begin with a status column that may be a space.
+const git = (args: string[]) =>
+  spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trimEnd() ?? '';
 const dirty = git(['status', '--porcelain', '--', 'cli', 'contract', 'sidecar', 'webhook'])
   .split('\n')
   .filter((line) => line !== '')
