@@ -24,6 +24,9 @@ export function buildServers(options: ServersOptions): Servers {
   const admission = Fastify({
     https: { ...options.tls, minVersion: 'TLSv1.2' },
     loggerInstance: options.logger,
+    // fastify's own two lines per request would double the logging cost of a review (the
+    // largest share of its latency at 1,000 reviews/s); our `reviewed` line says what matters.
+    disableRequestLogging: true,
     // The API server reuses connections; closing idle ones at shutdown lets close() finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
