@@ -147,6 +147,24 @@ describe('execute', () => {
     expect(readFileSync(join(dir, 'busy.log'), 'utf8')).toBe(`${LINES}one more line\n`);
   });
 
+  it('caps a file the writer outpaced at the fastest gzip level, and others at the configured one', async () => {
+    const cap = (file: string, catchUp: boolean): Action => ({
+      kind: 'cap',
+      file,
+      keepBytes: 0,
+      rotated: `${file}.rotated.gz`,
+      compression: 'gzip',
+      reason: 'over_max_file_size',
+      ...(catchUp ? { catchUp: true as const } : {}),
+    });
+    const dir = directory({ 'behind.log': LINES.repeat(20), 'on-time.log': LINES.repeat(20) });
+    const results = await execute([cap('behind.log', true), cap('on-time.log', false)], context(dir));
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    // The gzip header's XFL byte: 4 when zlib used its fastest level, 0 at the default level 6.
+    expect(readFileSync(join(dir, 'behind.log.rotated.gz'))[8]).toBe(4);
+    expect(readFileSync(join(dir, 'on-time.log.rotated.gz'))[8]).toBe(0);
+  });
+
   it('treats a file already gone as removed, and removes leftovers', async () => {
     const dir = directory({ '.a.log.gz.logward-tmp': 'partial' });
     const results = await execute(

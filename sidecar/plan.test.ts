@@ -172,7 +172,7 @@ describe('plan', () => {
   });
 
   it('names the rotated target with the time and the compression', () => {
-    expect(plan([file('a.log', 200, 0)], policy, now)).toEqual([
+    expect(plan([file('a.log', 150, 0)], policy, now)).toEqual([
       {
         kind: 'cap',
         file: 'a.log',
@@ -182,6 +182,15 @@ describe('plan', () => {
         reason: 'over_max_file_size',
       },
     ]);
+  });
+
+  it('catches up at the fastest level once a live file reached twice its cap before a pass', () => {
+    const [behind] = plan([file('a.log', 200, 0)], policy, now);
+    expect(behind).toMatchObject({ kind: 'cap', reason: 'over_max_file_size', catchUp: true });
+    const [onTime] = plan([file('a.log', 199, 0)], policy, now);
+    expect(onTime).not.toHaveProperty('catchUp');
+    const [uncompressed] = plan([file('a.log', 400, 0)], { ...policy, compress: 'none' }, now);
+    expect(uncompressed).not.toHaveProperty('catchUp');
   });
 
   it('drops only what brings the usage back to the budget in the last resort', () => {

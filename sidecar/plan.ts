@@ -184,7 +184,8 @@ export function plan(
   // max-file-size. Their head moves to a rotated file; `dataBytes` ignores holes left by writers
   // without O_APPEND.
   for (const file of openFiles.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if ((remaining.get(file.name) ?? 0) > policy.maxFileBytes) {
+    const data = remaining.get(file.name) ?? 0;
+    if (data > policy.maxFileBytes) {
       actions.push({
         kind: 'cap',
         file: file.name,
@@ -192,6 +193,9 @@ export function plan(
         rotated: compressedName(rotatedName(file.name, now), compression),
         compression,
         reason: 'over_max_file_size',
+        // Compressing a head takes longer the bigger it is, and the writer keeps writing
+        // meanwhile: once a head reaches twice the cap, the configured level has lost the race.
+        ...(data >= 2 * policy.maxFileBytes && compression !== 'none' ? { catchUp: true as const } : {}),
       });
     }
   }

@@ -41,6 +41,11 @@ export type Action =
       rotated: string | undefined;
       compression: Compression;
       reason: CapReason;
+      /**
+       * The file grew to twice its cap before this pass reached it: the writer outpaces the
+       * configured level, so this head is compressed at the fastest level to catch up.
+       */
+      catchUp?: true;
     }
   | { kind: 'delete'; file: string; bytes: number; reason: DeleteReason };
 
