@@ -46,9 +46,10 @@ async function checked(command: string, args: string[]): Promise<number> {
   return result.ms;
 }
 
-const TOOLS: Tool[] = [
-  {
-    name: 'Logward gzip (level 6)',
+/** The sidecar's own compressFile(), pinned like the CLI tools it is compared with. */
+function logward(compression: 'gzip' | 'zstd', level: number): Tool {
+  return {
+    name: `Logward ${compression} (level ${level})`,
     run: async (dir) => {
       const [cmd, argv] = pinned(CPU, process.execPath, [
         COMPRESS_ONE,
@@ -57,15 +58,19 @@ const TOOLS: Tool[] = [
         '--file',
         FILE,
         '--compression',
-        'gzip',
+        compression,
         '--level',
-        '6',
+        String(level),
       ]);
       const result = await runCommand(cmd, argv);
       if (result.code !== 0) throw new Error(`compress-one exited ${result.code}: ${result.stderr.trim()}`);
       return (JSON.parse(result.stdout) as { ms: number }).ms;
     },
-  },
+  };
+}
+
+const TOOLS: Tool[] = [
+  logward('gzip', 6),
   { name: 'gzip -6', run: (dir) => checked('gzip', ['-6', join(dir, FILE)]) },
   {
     name: 'logrotate compress (copytruncate)',
@@ -78,25 +83,7 @@ const TOOLS: Tool[] = [
       return ms;
     },
   },
-  {
-    name: 'Logward zstd (level 3)',
-    run: async (dir) => {
-      const [cmd, argv] = pinned(CPU, process.execPath, [
-        COMPRESS_ONE,
-        '--dir',
-        dir,
-        '--file',
-        FILE,
-        '--compression',
-        'zstd',
-        '--level',
-        '3',
-      ]);
-      const result = await runCommand(cmd, argv);
-      if (result.code !== 0) throw new Error(`compress-one exited ${result.code}: ${result.stderr.trim()}`);
-      return (JSON.parse(result.stdout) as { ms: number }).ms;
-    },
-  },
+  logward('zstd', 3),
   { name: 'zstd -3', run: (dir) => checked('zstd', ['-3', '-q', '--rm', join(dir, FILE)]) },
 ];
 
