@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect } from 'node:tls';
@@ -11,20 +10,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run.ts';
 import { memoryIo } from '../cli/testing.ts';
 import { KEYS } from '../contract/keys.ts';
-import { type Authority, createAuthority, type Issued, issue } from '../test/support/certificates.ts';
+import {
+  type Authority,
+  type Issued,
+  issue,
+  type LocalhostTls,
+  localhostTls,
+} from '../test/support/certificates.ts';
 import { startWebhook } from '../test/support/webhook-process.ts';
 import { resolveSidecarMode } from './cluster-version.ts';
 import { parseWebhookArgs } from './command.ts';
 
+let tls: LocalhostTls;
 let dir: string;
 let ca: Authority;
 let serving: Issued;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'logward-webhook-cmd-'));
-  ca = await createAuthority(dir);
-  serving = await issue(ca, { commonName: 'localhost', dnsNames: ['localhost'], ips: ['127.0.0.1'] });
+  tls = await localhostTls('logward-webhook-cmd-');
+  ({ dir, ca, serving } = tls);
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => tls.remove());
 
 describe('logward webhook flags', () => {
   const tls = ['--tls-cert=a.crt', '--tls-key=a.key'];

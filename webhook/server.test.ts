@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../contract/keys.ts';
-import { type Authority, createAuthority, type Issued, issue } from '../test/support/certificates.ts';
+import {
+  type Authority,
+  type Issued,
+  issue,
+  type LocalhostTls,
+  localhostTls,
+} from '../test/support/certificates.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import type { AdmissionReview } from './review.ts';
@@ -19,16 +22,14 @@ import { applyStrict, cluster } from './testing.ts';
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 
-let dir: string;
+let tls: LocalhostTls;
 let ca: Authority;
 let serving: Issued;
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'logward-webhook-'));
-  ca = await createAuthority(dir);
-  serving = await issue(ca, { commonName: 'logward-webhook', dnsNames: ['localhost'], ips: ['127.0.0.1'] });
+  tls = await localhostTls('logward-webhook-');
+  ({ ca, serving } = tls);
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => tls.remove());
 
 function servers(lookupOwner: OwnerLookup = async () => ({})): Servers {
   return buildServers({

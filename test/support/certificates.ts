@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -98,4 +99,21 @@ export async function issue(ca: Authority, options: IssueOptions): Promise<Issue
     extFile,
   ]);
   return { keyFile, certFile, cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
+}
+
+export interface LocalhostTls {
+  /** A fresh temporary directory holding the files; removed by `remove()`. */
+  dir: string;
+  ca: Authority;
+  /** Valid for localhost and 127.0.0.1. */
+  serving: Issued;
+  remove(): Promise<void>;
+}
+
+/** A CA and a serving certificate for a server on this machine, in a directory of their own. */
+export async function localhostTls(prefix: string): Promise<LocalhostTls> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const ca = await createAuthority(dir);
+  const serving = await issue(ca, { commonName: 'localhost', dnsNames: ['localhost'], ips: ['127.0.0.1'] });
+  return { dir, ca, serving, remove: () => rm(dir, { recursive: true, force: true }) };
 }
