@@ -102,7 +102,11 @@ describe('parsePolicy', () => {
       '1GB',
       'logward.io/size-limit: "1GB" is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi',
     ],
-    [KEYS.logDir, 'log', 'logward.io/log-dir: "log" is not an absolute path; use e.g. /log or /var/log/app'],
+    [
+      KEYS.logDir,
+      'log',
+      'logward.io/log-dir: "log" is not an absolute path; use the directory the app logs into, e.g. /log or /var/log/app',
+    ],
     [
       KEYS.maxFiles,
       'ten',
@@ -144,6 +148,74 @@ describe('parsePolicy', () => {
     const result = parsePolicy({ ...base, [key]: value });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems).toEqual([{ key, value, message }]);
+  });
+
+  it.each([
+    ['/', 'is the root directory'],
+    ['//', 'is the root directory'],
+    ['/.', 'is the root directory'],
+    ['/etc', 'is the system directory /etc'],
+    ['/proc', 'is the system directory /proc'],
+    ['/dev', 'is the system directory /dev'],
+    ['/sys/fs', 'is inside the system directory /sys'],
+    ['/usr/bin', 'is inside the system directory /usr'],
+    ['/bin', 'is the system directory /bin'],
+    ['/lib64', 'is the system directory /lib64'],
+    ['/boot', 'is the system directory /boot'],
+    ['/run', 'is the system directory /run'],
+    ['/var/lib/kubelet/pods', 'is inside the system directory /var/lib/kubelet'],
+    ['/var/run/secrets/kubernetes.io/serviceaccount', 'is inside the system directory /var/run'],
+    ['/var', 'would hide the system directory /var/run'],
+    ['/log/../etc', 'contains "..", which points elsewhere'],
+    ['/log\nx', 'contains a control character'],
+    ['/log\u0000', 'contains a control character'],
+    ['/log\u007f', 'contains a control character'],
+  ])('refuses log-dir %j: it %s', (logDir, reason) => {
+    const result = parsePolicy({ [KEYS.logDir]: logDir });
+    expect(!result.ok && result.problems).toEqual([
+      {
+        key: KEYS.logDir,
+        value: logDir,
+        message: `logward.io/log-dir: ${JSON.stringify(logDir)} ${reason}; use the directory the app logs into, e.g. /log or /var/log/app`,
+      },
+    ]);
+  });
+
+  it.each([
+    ['/log/', '/log'],
+    ['/log/.', '/log'],
+    ['//var//log/app/', '/var/log/app'],
+    ['/var/log', '/var/log'],
+    ['/library/logs', '/library/logs'],
+    ['/var/lib/app/logs', '/var/lib/app/logs'],
+    ['/etcetera', '/etcetera'],
+  ])('accepts log-dir %j as %j', (logDir, clean) => {
+    const result = parsePolicy({ [KEYS.logDir]: logDir });
+    expect(result.ok && result.policy.logDir).toBe(clean);
+  });
+
+  it('reads a container listed twice as listed once', () => {
+    const result = parsePolicy({ ...base, [KEYS.containers]: 'app, worker,app' });
+    expect(result.ok && result.policy.containers).toEqual(['app', 'worker']);
+  });
+
+  it('suggests a key for the first few unknown keys only, and counts the rest', () => {
+    const raw: Record<string, string> = { ...base, 'logward.io/max-ages': '1d' };
+    for (let i = 0; i < 10_000; i++) raw[`logward.io/unknown-${i}`] = 'x';
+    const result = parsePolicy(raw);
+    expect(result.warnings).toHaveLength(6);
+    expect(result.warnings[0]).toBe(
+      'logward.io/max-ages is not a Logward annotation and is ignored; did you mean logward.io/max-age?',
+    );
+    expect(result.warnings[5]).toBe("9996 more logward.io/ annotations are not Logward's and are ignored");
+  });
+
+  it('names the other key of a cross-field problem', () => {
+    const result = parsePolicy({ ...base, [KEYS.sizeLimit]: '512Mi', [KEYS.maxTotalSize]: '900Mi' });
+    expect(!result.ok && result.problems.map((p) => [p.key, p.with])).toEqual([
+      [KEYS.maxTotalSize, KEYS.sizeLimit],
+      [KEYS.maxTotalSize, KEYS.hardLimit],
+    ]);
   });
 
   it('requires a log directory when no default is configured', () => {

@@ -1,6 +1,7 @@
 import { validate as isCronExpression } from 'node-cron';
 import { parseDuration } from './duration.ts';
 import { ALL_KEYS, isOurKey, KEYS, type Key } from './keys.ts';
+import { checkLogDir } from './log-dir.ts';
 import { parseQuantity } from './quantity.ts';
 import { BUILTIN_DEFAULTS } from './reference.ts';
 
@@ -44,6 +45,8 @@ export interface Problem {
   key: string;
   value: string | undefined;
   message: string;
+  /** The other key of a cross-field problem (a budget above the size limit), whose value counts too. */
+  with?: string;
 }
 
 export type ParseResult =
@@ -69,34 +72,34 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
   const problems: Problem[] = [];
   const warnings: string[] = [];
   const value = (key: Key): string | undefined => raw[key] ?? fallback[key] ?? BUILTIN_DEFAULTS[key];
-  const problem = (key: Key, message: string) => problems.push({ key, value: value(key), message });
+  const problem = (key: Key, message: string, other?: Key) =>
+    problems.push({ key, value: value(key), message, ...(other ? { with: other } : {}) });
   const quoted = (key: Key) => `${key}: ${JSON.stringify(value(key))}`;
 
-  for (const name of Object.keys(raw)) {
-    if (isOurKey(name) && !(ALL_KEYS as readonly string[]).includes(name)) {
-      const hint = closestKey(name);
-      warnings.push(
-        `${name} is not a Logward annotation and is ignored${hint ? `; did you mean ${hint}?` : ''}`,
-      );
-    }
-  }
+  warnings.push(...unknownKeyWarnings(raw));
 
-  const logDir = value(KEYS.logDir);
-  if (logDir === undefined || logDir === '') {
+  const logDirText = value(KEYS.logDir);
+  let logDir: string | undefined;
+  if (logDirText === undefined || logDirText === '') {
     problem(
       KEYS.logDir,
       `${KEYS.logDir} is required (no default log directory is configured); use e.g. /log`,
     );
-  } else if (!logDir.startsWith('/') || logDir.split('/').includes('..') || logDir.includes('\0')) {
-    problem(KEYS.logDir, `${quoted(KEYS.logDir)} is not an absolute path; use e.g. /log or /var/log/app`);
-  } else if (logDir === '/') {
-    problem(KEYS.logDir, `${quoted(KEYS.logDir)} is the root directory; use the directory the app logs into`);
+  } else {
+    const checked = checkLogDir(logDirText);
+    if (checked.ok) logDir = checked.path;
+    else
+      problem(
+        KEYS.logDir,
+        `${quoted(KEYS.logDir)} ${checked.reason}; use the directory the app logs into, e.g. /log or /var/log/app`,
+      );
   }
 
   let containers: string[] | undefined;
   const containersText = value(KEYS.containers);
   if (containersText !== undefined && containersText.trim() !== '') {
-    containers = containersText.split(',').map((name) => name.trim());
+    // Listed twice is meant once: mounting the volume twice would get every pod refused.
+    containers = [...new Set(containersText.split(',').map((name) => name.trim()))];
     const bad = containers.filter((name) => !CONTAINER_NAME.test(name));
     if (bad.length > 0) {
       problem(
@@ -222,6 +225,7 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
     problem(
       KEYS.sidecarCpuRequest,
       `${quoted(KEYS.sidecarCpuRequest)} is above ${quoted(KEYS.sidecarCpuLimit)}`,
+      KEYS.sidecarCpuLimit,
     );
   }
   if (
@@ -232,6 +236,7 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
     problem(
       KEYS.sidecarMemoryRequest,
       `${quoted(KEYS.sidecarMemoryRequest)} is above ${quoted(KEYS.sidecarMemoryLimit)}`,
+      KEYS.sidecarMemoryLimit,
     );
   }
 
@@ -241,6 +246,7 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
       problem(
         KEYS.maxTotalSize,
         `${quoted(KEYS.maxTotalSize)} is above ${quoted(KEYS.sizeLimit)}; use at most the size limit, e.g. 80%`,
+        KEYS.sizeLimit,
       );
     } else if (maxTotalBytes !== undefined && maxTotalBytes > sizeLimitBytes * 0.9) {
       warnings.push(
@@ -251,6 +257,7 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
       problem(
         KEYS.hardLimit,
         `${quoted(KEYS.hardLimit)} is above ${quoted(KEYS.sizeLimit)}; use at most the size limit, e.g. 95%`,
+        KEYS.sizeLimit,
       );
     }
   }
@@ -258,12 +265,14 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
     problem(
       KEYS.maxTotalSize,
       `${quoted(KEYS.maxTotalSize)} is above ${quoted(KEYS.hardLimit)}; the budget must sit below the last-resort line`,
+      KEYS.hardLimit,
     );
   }
   if (maxFileBytes !== undefined && maxTotalBytes !== undefined && maxFileBytes > maxTotalBytes) {
     problem(
       KEYS.maxFileSize,
       `${quoted(KEYS.maxFileSize)} is above ${quoted(KEYS.maxTotalSize)}; a single file could exceed the whole budget`,
+      KEYS.maxTotalSize,
     );
   }
   if (closedAfterMs !== undefined && closedAfterMs < 10_000) {
@@ -331,9 +340,37 @@ function cpuMillis(text: string): number {
   return text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
 }
 
+// Suggestions cost an edit distance against every key: a pod with thousands of unknown keys
+// (the API server allows 256 KiB of annotations) would spend seconds of CPU on them. The first
+// few get one; the rest are counted.
+const SUGGESTED_UNKNOWN_KEYS = 5;
+
+/** One warning per unknown `logward.io/` key (the first few with the closest real key), then a count. */
+export function unknownKeyWarnings(raw: RawAnnotations): string[] {
+  const warnings: string[] = [];
+  let unsuggested = 0;
+  for (const name of Object.keys(raw)) {
+    if (!isOurKey(name) || (ALL_KEYS as readonly string[]).includes(name)) continue;
+    if (warnings.length >= SUGGESTED_UNKNOWN_KEYS) {
+      unsuggested++;
+      continue;
+    }
+    const hint = closestKey(name);
+    warnings.push(
+      `${name} is not a Logward annotation and is ignored${hint ? `; did you mean ${hint}?` : ''}`,
+    );
+  }
+  if (unsuggested > 0) {
+    warnings.push(`${unsuggested} more logward.io/ annotations are not Logward's and are ignored`);
+  }
+  return warnings;
+}
+
 function closestKey(name: string): string | undefined {
   let best: { key: string; distance: number } | undefined;
   for (const key of ALL_KEYS) {
+    // Lengths further apart than the distance allowed cannot be within it.
+    if (Math.abs(key.length - name.length) > 3) continue;
     const distance = editDistance(name, key);
     if (distance <= 3 && (!best || distance < best.distance)) best = { key, distance };
   }

@@ -74,7 +74,7 @@ describe('logward inject', () => {
     expect(stderr).toBe(
       [
         'logward inject: Deployment shop/going: logward.io/max-age: "3days" is not a duration; use e.g. 12h or 7d',
-        'CronJob shop/report: logward.io/log-dir: "logs" is not an absolute path; use e.g. /log or /var/log/app',
+        'CronJob shop/report: logward.io/log-dir: "logs" is not an absolute path; use the directory the app logs into, e.g. /log or /var/log/app',
         '',
       ].join('\n'),
     );

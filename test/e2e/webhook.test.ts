@@ -315,7 +315,7 @@ describe('against a real kube-apiserver', () => {
       },
     });
     expect(await statusMessage(create)).toBe(
-      'admission webhook "pods.logward.io" denied the request: Pod shop/typo: logward.io/log-dir: "log" is not an absolute path; use e.g. /log or /var/log/app',
+      'admission webhook "pods.logward.io" denied the request: Pod shop/typo: logward.io/log-dir: "log" is not an absolute path; use the directory the app logs into, e.g. /log or /var/log/app',
     );
   });
 
