@@ -1,20 +1,26 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { createAdmissionGate } from './admission-gate.ts';
 import { type Admitted, admitPod, type ClusterContext, validateWorkload } from './admit.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import { SKIP_REASONS } from './reasons.ts';
-import { type AdmissionRequest, complete, errored, parseReview } from './review.ts';
+import { type AdmissionRequest, complete, errored, failedOpen, parseReview } from './review.ts';
+import type { SidecarMode } from './sidecar-container.ts';
 
 export interface AdmissionRoutesOptions {
   cluster: ClusterContext;
+  /** The sidecar mode for this review, when it follows the cluster (auto); else `cluster.mode`. */
+  sidecarMode?: () => SidecarMode;
   lookupOwner: OwnerLookup;
   metrics: WebhookMetrics;
+  /**
+   * Deny when Logward itself fails (`--fail-closed`, for those running `failurePolicy: Fail`).
+   * Off by default: a failure admits the object unchanged, as if Logward were absent.
+   */
+  failClosed?: boolean;
+  limits?: ServerLimits;
 }
-
-// kube-apiserver refuses objects over 3 MiB, and an UPDATE review carries both the object and
-// the old one, in JSON that can be larger than what etcd stores: 8 MiB admits every review the
-// API server can send while bounding what a misbehaving client can make us buffer.
-export const ADMISSION_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** POST /mutate and /validate: decode, call the handler, encode. Nothing here decides. */
 export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async (
@@ -22,8 +28,27 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
   options,
 ) => {
   const { cluster, lookupOwner, metrics } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const currentCluster = options.sidecarMode
+    ? () => ({ ...cluster, mode: options.sidecarMode!() })
+    : () => cluster;
   // kube-apiserver sends JSON only; anything else is a misdirected client and gets a 415.
   app.removeContentTypeParser('text/plain');
+
+  // Before the body is read: a request that would exceed what this replica takes at once is
+  // turned away, and its connection closed rather than drained.
+  const gate = createAdmissionGate(limits);
+  app.addHook('onRequest', (req, reply, done) => {
+    const entry = gate.enter(req.headers as Record<string, string | undefined>);
+    if (!entry.ok) {
+      metrics.observeTurnedAway(entry.status);
+      reply.code(entry.status).header('connection', 'close').send({ error: entry.message });
+      return;
+    }
+    // 'close' fires once the response is sent or the connection is gone, whichever comes first.
+    reply.raw.once('close', entry.release);
+    done();
+  });
 
   const serve =
     (route: 'mutate' | 'validate', handle: (request: AdmissionRequest) => Promise<Admitted> | Admitted) =>
@@ -39,14 +64,21 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
       try {
         admitted = await handle(request);
       } catch (error) {
-        req.log.error({ err: error, uid: request.uid }, 'review failed');
+        req.log.error(
+          { err: error, uid: request.uid, route, failClosed: options.failClosed ?? false },
+          'review failed',
+        );
+        const message = `Logward failed to review this object: ${(error as Error).message}`;
         admitted = {
-          verdict: errored(500, `Logward failed to review this object: ${(error as Error).message}`),
+          verdict: options.failClosed
+            ? errored(500, message)
+            : failedOpen(`${message}; admitted unchanged, without the log volume and sidecar`),
           outcome: 'errored',
         };
       }
       metrics.observeReview(route, admitted.outcome, (performance.now() - started) / 1000);
       for (const reason of admitted.reasons ?? []) metrics.observeSkip(reason);
+      for (const reason of admitted.tolerated ?? []) metrics.observeTolerated(route, reason);
       if (admitted.ownerLookupError !== undefined) {
         metrics.observeOwnerLookupFailure();
         req.log.warn(
@@ -59,12 +91,15 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
         route,
         namespace: request.namespace,
         kind: request.kind.kind,
+        operation: request.operation,
         name: request.name || request.object?.metadata?.name || request.object?.metadata?.generateName,
         dryRun: request.dryRun ?? false,
         outcome: admitted.outcome,
         reasons: admitted.reasons?.map((reason) => SKIP_REASONS[reason]),
+        tolerated: admitted.tolerated,
         notes: admitted.notes,
         message: admitted.verdict.status?.message,
+        warnings: admitted.outcome === 'tolerated' ? admitted.verdict.warnings : undefined,
       };
       if (admitted.outcome === 'skipped' || admitted.outcome === 'ignored') req.log.debug(fields, 'reviewed');
       else req.log.info(fields, 'reviewed');
@@ -73,12 +108,12 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
 
   app.post(
     '/mutate',
-    { bodyLimit: ADMISSION_BODY_LIMIT },
-    serve('mutate', (request) => admitPod(request, cluster, lookupOwner)),
+    { bodyLimit: limits.mutateBodyBytes },
+    serve('mutate', (request) => admitPod(request, currentCluster(), lookupOwner)),
   );
   app.post(
     '/validate',
-    { bodyLimit: ADMISSION_BODY_LIMIT },
-    serve('validate', (request) => validateWorkload(request, cluster)),
+    { bodyLimit: limits.validateBodyBytes },
+    serve('validate', (request) => validateWorkload(request, currentCluster())),
   );
 };

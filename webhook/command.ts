@@ -50,6 +50,7 @@ const FLAGS = {
   'owner-lookup-timeout': { type: 'string', default: '2s' },
   'owner-cache-ttl': { type: 'string', default: '30s' },
   'log-level': { type: 'string', default: 'info' },
+  'fail-closed': { type: 'boolean', default: false },
 } as const;
 
 export function webhookHelp(): string {
@@ -86,6 +87,8 @@ export function webhookHelp(): string {
     "  --owner-lookup-timeout DURATION       time budget to read a pod's owners (default 2s)",
     "  --owner-cache-ttl DURATION            how long an owner's annotations are reused (default 30s)",
     '  --log-level LEVEL                     trace, debug, info, warn, error (default info)',
+    '  --fail-closed                         deny an object when Logward fails to review it (pair with',
+    '                                        failurePolicy: Fail); by default it is admitted unchanged, with a warning',
     ...defaultsHelp(),
   ].join('\n');
 }
@@ -102,6 +105,7 @@ export interface WebhookOptions {
   ownerLookupTimeoutMs: number;
   ownerCacheTtlMs: number;
   logLevel: string;
+  failClosed: boolean;
   defaults: Record<string, string>;
 }
 
@@ -161,6 +165,7 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
     ownerLookupTimeoutMs: duration('owner-lookup-timeout'),
     ownerCacheTtlMs: duration('owner-cache-ttl'),
     logLevel,
+    failClosed: values['fail-closed'] === true,
     defaults,
   };
 }
@@ -254,7 +259,14 @@ export const webhookCommand: Command = async (args, io) => {
         cacheTtlMs: options.ownerCacheTtlMs,
       })
     : noOwnerLookup;
-  const servers = buildServers({ tls: tls.initial, logger: log, cluster, lookupOwner, metrics });
+  const servers = buildServers({
+    tls: tls.initial,
+    logger: log,
+    cluster,
+    lookupOwner,
+    metrics,
+    failClosed: options.failClosed,
+  });
 
   await servers.admission.listen({ host: options.host, port: options.port });
   await servers.ops.listen({ host: options.host, port: options.metricsPort });
@@ -265,6 +277,7 @@ export const webhookCommand: Command = async (args, io) => {
       sidecarMode: mode.mode,
       why: mode.why,
       ownerLookup: kubeConfig ? 'on' : 'off',
+      failClosed: options.failClosed,
       excludedNamespaces: [...options.excludedNamespaces],
       admission: servers.admission.addresses(),
       ops: servers.ops.addresses(),

@@ -245,6 +245,168 @@ describe('decide', () => {
     ]);
   });
 
+  it.each([
+    ['a hostPath volume', { hostPath: { path: '/var/log' } }, {}, 'a hostPath volume'],
+    ['a configMap volume', { configMap: { name: 'cfg' } }, {}, 'a configMap volume'],
+    ['a secret volume', { secret: { secretName: 's' } }, {}, 'a secret volume'],
+    ['a projected volume', { projected: { sources: [] } }, {}, 'a projected volume'],
+    [
+      'a persistentVolumeClaim',
+      { persistentVolumeClaim: { claimName: 'shared' } },
+      {},
+      'a persistentVolumeClaim volume',
+    ],
+    [
+      'an emptyDir in memory',
+      { emptyDir: { medium: 'Memory' } },
+      {},
+      "an emptyDir with medium Memory (its files count against the pod's memory, not its disk)",
+    ],
+    ['a read-only emptyDir mount', { emptyDir: {} }, { readOnly: true }, 'read-only'],
+  ])('refuses to adopt %s at log-dir, and says why and what to do', (_name, source, mountExtra, why) => {
+    const decision = decide(
+      appPod({
+        spec: {
+          volumes: [{ name: 'data', ...source }],
+          containers: [
+            container('app', { volumeMounts: [{ name: 'data', mountPath: '/log', ...mountExtra }] }),
+          ],
+        },
+      }),
+      context,
+    );
+    const where =
+      why === 'read-only'
+        ? 'is where container "app" mounts volume "data" read-only'
+        : `is where container "app" mounts volume "data", ${why}`;
+    expect(decision).toEqual({
+      kind: 'invalid',
+      warnings: [],
+      problems: [
+        {
+          key: KEYS.logDir,
+          value: '/log',
+          message: `logward.io/log-dir: "/log" ${where}; Logward manages only an emptyDir on the node's disk, because its sidecar compresses and deletes the files there: point logward.io/log-dir at a directory of its own`,
+        },
+      ],
+    });
+  });
+
+  it('reads log-dir "/log/." as /log: the PVC there is refused, not hidden by a second mount', () => {
+    const pvc = {
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      containers: [container('app', { volumeMounts: [{ name: 'data', mountPath: '/log' }] })],
+    };
+    const decision = decide(
+      appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log/.' }, spec: pvc }),
+      context,
+    );
+    expect(decision).toMatchObject({ kind: 'invalid', problems: [{ key: KEYS.logDir, value: '/log' }] });
+    const clean = injected(
+      decide(appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '//log/./' } }), context),
+    );
+    expect(clean.spec?.containers[0]?.volumeMounts).toEqual([{ name: 'logward-logs', mountPath: '/log' }]);
+  });
+
+  it('refuses log-dir where two containers mount different volumes', () => {
+    const decision = decide(
+      appPod({
+        spec: {
+          volumes: [
+            { name: 'a', emptyDir: {} },
+            { name: 'b', emptyDir: {} },
+          ],
+          containers: [
+            container('app', { volumeMounts: [{ name: 'a', mountPath: '/log' }] }),
+            container('worker', { volumeMounts: [{ name: 'b', mountPath: '/log/' }] }),
+          ],
+        },
+      }),
+      context,
+    );
+    expect(decision.kind === 'invalid' && decision.problems[0]?.message).toMatch(
+      /^logward.io\/log-dir: "\/log" is where containers "app" and "worker" mount different volumes \("a", "b"\);/,
+    );
+  });
+
+  it('warns that a log volume inside another volume hides part of it', () => {
+    const decision = decide(
+      appPod({
+        annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/data/logs' },
+        spec: {
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+          containers: [container('app', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })],
+        },
+      }),
+      context,
+    );
+    expect(injected(decision).spec?.containers[0]?.volumeMounts).toEqual([
+      { name: 'data', mountPath: '/data' },
+      { name: 'logward-logs', mountPath: '/data/logs' },
+    ]);
+    expect(decision.kind === 'inject' && decision.warnings).toEqual([
+      'logward.io/log-dir /data/logs is inside volume "data" that container "app" mounts at /data: the log volume hides what "data" holds at /data/logs',
+    ]);
+  });
+
+  it('mounts the volume once in a container listed twice, so the pod stays valid', () => {
+    const original = deepFreeze(
+      appPod({
+        annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.containers]: 'app,app' },
+        spec: { containers: [container('app'), container('proxy')] },
+      }),
+    );
+    const decision = decide(original, context);
+    const pod = injected(decision);
+    expect(pod.spec?.containers.map((c) => c.volumeMounts ?? [])).toEqual([
+      [{ name: 'logward-logs', mountPath: '/log' }],
+      [],
+    ]);
+    expectPatchRebuilds(original, decision);
+  });
+
+  it('skips Windows pods, by spec.os or by node selector', () => {
+    expect(decide(appPod({ spec: { os: { name: 'windows' } } }), context)).toEqual({
+      kind: 'skip',
+      reasons: ['windows_pod'],
+      warnings: [],
+    });
+    expect(
+      decide(appPod({ spec: { nodeSelector: { 'kubernetes.io/os': 'windows' } } }), context),
+    ).toMatchObject({ kind: 'skip', reasons: ['windows_pod'] });
+    expect(decide(appPod({ spec: { os: { name: 'linux' } } }), context).kind).toBe('inject');
+  });
+
+  it('suggests the opt-in key to a pod that misspelt it', () => {
+    expect(
+      decide(appPod({ annotations: { 'logward.io/injet': 'true', [KEYS.logDir]: '/log' } }), context),
+    ).toEqual({
+      kind: 'skip',
+      reasons: ['not_opted_in'],
+      warnings: [
+        'logward.io/injet is not a Logward annotation and is ignored; did you mean logward.io/inject?',
+      ],
+    });
+  });
+
+  it('injects a pod whose logward.io/status holds another value, and says it overwrote it', () => {
+    const original = deepFreeze(
+      appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.status]: 'pending' } }),
+    );
+    const decision = decide(original, context);
+    expect(injected(decision).metadata?.annotations?.[KEYS.status]).toBe('injected');
+    expect(decision.kind === 'inject' && decision.warnings).toEqual([
+      'logward.io/status: "pending" is Logward\'s to write; it now says "injected"',
+    ]);
+    const operations = diffPatch(original, injected(decision));
+    expect(operations).toContainEqual({
+      op: 'replace',
+      path: '/metadata/annotations/logward.io~1status',
+      value: 'injected',
+    });
+    expect(applyStrict(original, operations)).toEqual(JSON.parse(JSON.stringify(injected(decision))));
+  });
+
   it('passes a boolean policy flag without a value', () => {
     const decision = decide(
       appPod({ annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.recursive]: 'true' } }),

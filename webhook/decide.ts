@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import { mergeAnnotations, resolveOptIn } from '../contract/opt-in.ts';
-import { type Problem, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
+import { type Problem, parsePolicy, type RawAnnotations, unknownKeyWarnings } from '../contract/policy.ts';
 import { addLogVolumeAndSidecar } from './mutate.ts';
 import { SIDECAR_CONTAINER } from './names.ts';
 import type { SkipReason } from './reasons.ts';
@@ -32,11 +32,13 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   const podAnnotations: RawAnnotations = pod.metadata?.annotations ?? {};
   const optIn = resolveOptIn(podAnnotations, context.workloadAnnotations);
   if (optIn.kind === 'invalid') return { kind: 'invalid', problems: [optIn.problem], warnings: [] };
-  if (optIn.kind === 'unset') return skip('not_opted_in');
+  const effective = mergeAnnotations(context.workloadAnnotations, podAnnotations);
+  // A misspelt opt-in (`logward.io/injet`) reads as no opt-in: the suggestion is the only clue.
+  if (optIn.kind === 'unset') return skip('not_opted_in', unknownKeyWarnings(effective));
   if (optIn.kind === 'out') return skip('opted_out');
   if (isInjected(pod)) return skip('already_injected');
+  if (isWindows(pod)) return skip('windows_pod');
 
-  const effective = mergeAnnotations(context.workloadAnnotations, podAnnotations);
   const parsed = parsePolicy(effective, context.defaults);
   if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems, warnings: parsed.warnings };
   if (!pod.spec?.containers?.length) return skip('no_containers', parsed.warnings);
@@ -54,11 +56,16 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
     mode: context.mode,
   });
   if (!result.ok) return { kind: 'invalid', problems: result.problems, warnings: parsed.warnings };
+  const status = podAnnotations[KEYS.status];
+  const statusWarning =
+    status === undefined
+      ? []
+      : [`${KEYS.status}: ${JSON.stringify(status)} is Logward's to write; it now says "${STATUS_INJECTED}"`];
   return {
     kind: 'inject',
     pod: mutated,
     notes: result.notes,
-    warnings: [...parsed.warnings, ...result.warnings],
+    warnings: [...parsed.warnings, ...result.warnings, ...statusWarning],
   };
 }
 
@@ -66,6 +73,11 @@ export function isInjected(pod: V1Pod): boolean {
   if (pod.metadata?.annotations?.[KEYS.status] === STATUS_INJECTED) return true;
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
   return containers.some((c) => c.name === SIDECAR_CONTAINER);
+}
+
+/** The sidecar is a Linux container: a Windows pod would be refused (spec.os) or never start. */
+function isWindows(pod: V1Pod): boolean {
+  return pod.spec?.os?.name === 'windows' || pod.spec?.nodeSelector?.['kubernetes.io/os'] === 'windows';
 }
 
 function skip(reason: SkipReason, warnings: string[] = []): Decision {

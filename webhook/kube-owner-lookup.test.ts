@@ -22,10 +22,18 @@ const objects: Record<string, KubernetesObject> = {
   'apps/v1/Deployment/going': {
     metadata: { name: 'going', annotations: { [KEYS.inject]: 'true', [KEYS.maxAge]: '3d' } },
   },
+  'apps/v1/ReplicaSet/bare': { metadata: { name: 'bare', annotations: { [KEYS.inject]: 'true' } } },
   'batch/v1/Job/report-1': {
-    metadata: { name: 'report-1', ownerReferences: [ref('batch/v1', 'CronJob', 'report')] },
+    metadata: {
+      name: 'report-1',
+      annotations: { [KEYS.maxAge]: '9d' },
+      ownerReferences: [ref('batch/v1', 'CronJob', 'report')],
+    },
   },
-  'batch/v1/CronJob/report': { metadata: { name: 'report', annotations: { [KEYS.inject]: 'true' } } },
+  'batch/v1/CronJob/report': {
+    metadata: { name: 'report', annotations: { [KEYS.inject]: 'true' } },
+    spec: { jobTemplate: { metadata: { annotations: { [KEYS.maxAge]: '2d' } } } },
+  } as KubernetesObject,
 };
 
 function lookup(timeoutMs = 1000) {
@@ -44,18 +52,34 @@ const pod = (...owners: ReturnType<typeof ref>[]): V1Pod => ({
 });
 
 describe('owner lookup', () => {
-  it('walks Pod -> ReplicaSet -> Deployment, the nearer owner winning a key', async () => {
+  it("takes the Deployment's settings, not the stale copies the controller left on its ReplicaSet", async () => {
     const { fn, reads } = lookup();
     expect(await fn(pod(ref('apps/v1', 'ReplicaSet', 'going-5d8f')), 'shop')).toEqual({
       [KEYS.inject]: 'true',
-      [KEYS.maxAge]: '1d',
+      [KEYS.maxAge]: '3d',
     });
     expect(reads).toEqual(['apps/v1/ReplicaSet/going-5d8f', 'apps/v1/Deployment/going']);
+    // An opt-in removed from the Deployment is gone, whatever the ReplicaSet still carries.
+    objects['apps/v1/Deployment/going'] = { metadata: { name: 'going' } };
+    try {
+      expect(await fn(pod(ref('apps/v1', 'ReplicaSet', 'going-5d8f')), 'shop')).toEqual({});
+    } finally {
+      objects['apps/v1/Deployment/going'] = {
+        metadata: { name: 'going', annotations: { [KEYS.inject]: 'true', [KEYS.maxAge]: '3d' } },
+      };
+    }
   });
 
-  it('walks Job -> CronJob', async () => {
+  it("takes a ReplicaSet's own settings when no Deployment owns it", async () => {
+    expect(await lookup().fn(pod(ref('apps/v1', 'ReplicaSet', 'bare')), 'shop')).toEqual({
+      [KEYS.inject]: 'true',
+    });
+  });
+
+  it('walks Job -> CronJob, reading the CronJob and its job template', async () => {
     expect(await lookup().fn(pod(ref('batch/v1', 'Job', 'report-1')), 'shop')).toEqual({
       [KEYS.inject]: 'true',
+      [KEYS.maxAge]: '2d',
     });
   });
 

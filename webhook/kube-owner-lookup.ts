@@ -2,6 +2,7 @@ import type { KubeConfig, KubernetesObject, V1OwnerReference, V1Pod } from '@kub
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
+import { type KubeObject, workloadAnnotationsOf } from './workloads.ts';
 
 // The owner chains Kubernetes builds for pods. Only these are followed, and only these need
 // RBAC `get`: a custom controller's owner is a kind we know nothing about.
@@ -53,18 +54,24 @@ export function ownerLookupWith(read: Read, timeoutMs: number): OwnerLookup {
   return (pod, namespace) => withTimeout(walk(read, pod, namespace), timeoutMs);
 }
 
+/**
+ * The settings of the top of the chain: the Deployment, not its ReplicaSet. The Deployment
+ * controller copies a Deployment's annotations onto its ReplicaSets but never removes one, so a
+ * ReplicaSet can hold an opt-in or a setting that was since taken off the Deployment; the
+ * workload a person edits is the one that counts.
+ */
 async function walk(read: Read, pod: V1Pod, namespace: string | undefined): Promise<RawAnnotations> {
-  const chain: RawAnnotations[] = [];
+  let top: KubernetesObject | undefined;
   let ref = controllerOf(pod.metadata?.ownerReferences);
   const ns = namespace ?? pod.metadata?.namespace;
-  while (ref && ns && FOLLOWED.has(`${ref.apiVersion}/${ref.kind}`) && chain.length < 4) {
+  for (let depth = 0; ref && ns && FOLLOWED.has(`${ref.apiVersion}/${ref.kind}`) && depth < 4; depth++) {
     const owner = await read({ apiVersion: ref.apiVersion, kind: ref.kind, namespace: ns, name: ref.name });
     if (!owner) break;
-    chain.push(owner.metadata?.annotations ?? {});
+    top = { ...owner, kind: ref.kind };
     ref = controllerOf(owner.metadata?.ownerReferences);
   }
-  // Top of the chain first, so the owner nearest the pod wins a conflict.
-  return Object.assign({}, ...chain.reverse());
+  // A CronJob's own annotations and its job template's, as the validating webhook reads them.
+  return top ? workloadAnnotationsOf(top as KubeObject) : {};
 }
 
 function controllerOf(refs: readonly V1OwnerReference[] | undefined): V1OwnerReference | undefined {

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Outcome } from './admit.ts';
+import type { ToleratedReason } from './judge.ts';
 import type { SkipReason } from './reasons.ts';
 
 export interface WebhookMetrics {
@@ -7,6 +8,8 @@ export interface WebhookMetrics {
   observeReview(route: 'mutate' | 'validate', outcome: Outcome, seconds: number): void;
   observeSkip(reason: SkipReason): void;
   observeOwnerLookupFailure(): void;
+  observeTolerated(route: 'mutate' | 'validate', reason: ToleratedReason): void;
+  observeTurnedAway(status: number): void;
 }
 
 /** One registry per server instance, so tests can start several without clashing. */
@@ -15,7 +18,7 @@ export function createWebhookMetrics(): WebhookMetrics {
   collectDefaultMetrics({ register: registry });
   const reviews = new Counter({
     name: 'logward_webhook_reviews_total',
-    help: 'Admission reviews answered, by route and outcome (injected, skipped, denied, errored, allowed, ignored).',
+    help: 'Admission reviews answered, by route and outcome (injected, skipped, denied, tolerated, errored, allowed, ignored).',
     labelNames: ['route', 'outcome'] as const,
     registers: [registry],
   });
@@ -38,6 +41,18 @@ export function createWebhookMetrics(): WebhookMetrics {
     help: "Owner lookups that failed or timed out; the pod's own annotations were used alone.",
     registers: [registry],
   });
+  const tolerated = new Counter({
+    name: 'logward_webhook_tolerated_total',
+    help: 'Invalid settings allowed with a warning instead of refused, by route and reason (judged_at_owner, not_introduced, cluster_default).',
+    labelNames: ['route', 'reason'] as const,
+    registers: [registry],
+  });
+  const turnedAway = new Counter({
+    name: 'logward_webhook_turned_away_total',
+    help: 'Requests answered at once without being read: 503 (too many in flight, or no room for a large body) or 411 (no Content-Length).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     observeReview(route, outcome, seconds) {
@@ -46,5 +61,7 @@ export function createWebhookMetrics(): WebhookMetrics {
     },
     observeSkip: (reason) => skips.inc({ reason }),
     observeOwnerLookupFailure: () => ownerLookupFailures.inc(),
+    observeTolerated: (route, reason) => tolerated.inc({ route, reason }),
+    observeTurnedAway: (status) => turnedAway.inc({ status: String(status) }),
   };
 }

@@ -1,6 +1,13 @@
-import type { V1Container, V1Pod, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EmptyDirVolumeSource,
+  V1Pod,
+  V1PodSpec,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import type { Policy, Problem, RawAnnotations } from '../contract/policy.ts';
+import { cleanMountPath, existingLogVolume } from './log-volume.ts';
 import {
   ANNOTATIONS_FILE,
   ANNOTATIONS_VOLUME,
@@ -38,16 +45,16 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   if (!selected.ok) return selected;
   const targets = selected.containers;
 
-  const logDir = normalizePath(policy.logDir);
-  const existing = targets
-    .flatMap((c) => (c.volumeMounts ?? []).map((mount) => ({ container: c.name, mount })))
-    .find(({ mount }) => normalizePath(mount.mountPath) === logDir);
+  // policy.logDir is clean (contract/log-dir.ts); mounts are compared in the same spelling.
+  const logDir = policy.logDir;
+  const existing = existingLogVolume(spec, targets, logDir);
+  if (existing.kind === 'refuse') return { ok: false, problems: [existing.problem] };
 
   spec.volumes ??= [];
   const volumeNames = new Set(spec.volumes.map((v) => v.name));
   let sizeLimit = policy.sizeLimit;
   let logsMount: V1VolumeMount;
-  if (existing) {
+  if (existing.kind === 'adopt') {
     const { mount } = existing;
     logsMount = withoutUndefined({
       name: mount.name,
@@ -55,26 +62,20 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
       subPath: mount.subPath,
       subPathExpr: mount.subPathExpr,
     });
-    notes.push(
-      `reused volume "${mount.name}" that container "${existing.container}" mounts at ${policy.logDir}`,
-    );
-    sizeLimit = adoptVolume(
-      spec.volumes.find((v) => v.name === mount.name),
-      policy,
-      notes,
-      warnings,
-    );
+    notes.push(`reused volume "${mount.name}" that container "${existing.container}" mounts at ${logDir}`);
+    sizeLimit = adoptVolume(existing.volume.name, existing.emptyDir, policy, notes, warnings);
     for (const container of targets) {
-      if (!(container.volumeMounts ?? []).some((m) => normalizePath(m.mountPath) === logDir)) {
+      if (!(container.volumeMounts ?? []).some((m) => cleanMountPath(m.mountPath) === logDir)) {
         addMount(container, { ...mount });
       }
     }
   } else {
+    warnings.push(...existing.warnings);
     const name = uniqueName(LOGS_VOLUME, volumeNames);
     volumeNames.add(name);
     spec.volumes.push({ name, emptyDir: { sizeLimit: policy.sizeLimit } });
     logsMount = { name, mountPath: SIDECAR_LOGS_PATH };
-    for (const container of targets) addMount(container, { name, mountPath: policy.logDir });
+    for (const container of targets) addMount(container, { name, mountPath: logDir });
   }
 
   const annotationsVolume = uniqueName(ANNOTATIONS_VOLUME, volumeNames);
@@ -135,29 +136,23 @@ function selectContainers(
   return { ok: true, containers: policy.containers.map((name) => byName.get(name)!) };
 }
 
-/** What the sidecar must know of a volume we did not create; returns the sizeLimit in force. */
+/** Gives an adopted emptyDir our sizeLimit if it has none; returns the sizeLimit in force. */
 function adoptVolume(
-  volume: V1Volume | undefined,
+  name: string,
+  emptyDir: V1EmptyDirVolumeSource,
   policy: Policy,
   notes: string[],
   warnings: string[],
 ): string {
-  if (!volume?.emptyDir) {
-    const type = volume ? (Object.keys(volume).find((k) => k !== 'name') ?? 'unknown') : 'missing';
-    notes.push(
-      `volume "${volume?.name}" is ${type}, not an emptyDir: no sizeLimit is set; the sidecar still enforces the budget`,
-    );
-    return policy.sizeLimit;
-  }
-  const current = volume.emptyDir.sizeLimit;
+  const current = emptyDir.sizeLimit;
   if (current === undefined) {
-    volume.emptyDir.sizeLimit = policy.sizeLimit;
-    notes.push(`set sizeLimit ${policy.sizeLimit} on emptyDir "${volume.name}"`);
+    emptyDir.sizeLimit = policy.sizeLimit;
+    notes.push(`set sizeLimit ${policy.sizeLimit} on emptyDir "${name}"`);
     return policy.sizeLimit;
   }
   if (current !== policy.sizeLimit) {
     warnings.push(
-      `emptyDir "${volume.name}" already has sizeLimit ${current}; Logward keeps it and budgets against it instead of ${policy.sizeLimit}`,
+      `emptyDir "${name}" already has sizeLimit ${current}; Logward keeps it and budgets against it instead of ${policy.sizeLimit}`,
     );
   }
   return String(current);
@@ -201,10 +196,6 @@ function chooseMetricsPort(spec: V1PodSpec): number {
 
 function addMount(container: V1Container, mount: V1VolumeMount): void {
   container.volumeMounts = [...(container.volumeMounts ?? []), mount];
-}
-
-function normalizePath(path: string): string {
-  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -2,9 +2,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
 
 /**
- * Annotations of the workloads that own a pod, merged from the top of the chain down
- * (Deployment, then ReplicaSet), or `{}` when the pod has no controller. Rejects when the API
- * cannot answer; callers degrade to the pod's own annotations.
+ * Annotations of the workload at the top of a pod's owner chain (the Deployment of its
+ * ReplicaSet, the CronJob of its Job), or `{}` when the pod has no controller. Rejects when the
+ * API cannot answer; callers degrade to the pod's own annotations.
  */
 export type OwnerLookup = (pod: V1Pod, namespace: string | undefined) => Promise<RawAnnotations>;
 

@@ -10,6 +10,8 @@ export const SKIP_REASONS = {
   classic_sidecar_blocks_job:
     'the pod runs to completion and sidecars are classic containers here: a classic sidecar would keep it from ever completing',
   no_containers: 'the pod has no containers',
+  windows_pod:
+    'the pod runs on Windows (spec.os.name or a kubernetes.io/os nodeSelector) and the sidecar is a Linux container',
 } as const;
 
 export type SkipReason = keyof typeof SKIP_REASONS;

@@ -59,9 +59,18 @@ export function denied(message: string): Verdict {
   return { allowed: false, status: { code: 403, reason: 'Forbidden', message } };
 }
 
-/** We failed, not the user: the webhook configuration's failurePolicy decides what happens. */
+/**
+ * We failed, not the user, and the admin chose `--fail-closed`: refused, as `failurePolicy:
+ * Fail` would. The API server enforces `allowed: false` whatever the failurePolicy, so this is
+ * never the default.
+ */
 export function errored(code: number, message: string): Verdict {
   return { allowed: false, status: { code, message } };
+}
+
+/** We failed, not the user: admitted unchanged, as if Logward were absent, and told why. */
+export function failedOpen(message: string): Verdict {
+  return { allowed: true, warnings: [message] };
 }
 
 export function withWarnings(verdict: Verdict, warnings: readonly string[]): Verdict {

@@ -101,9 +101,10 @@ describe('POST /mutate', () => {
     expect(metrics.body).toMatch(/^logward_webhook_skips_total\{reason="not_opted_in"\} 1$/m);
   });
 
-  it('denies a pod with an invalid annotation, naming the key', async () => {
+  it('denies a bare pod with an invalid annotation, naming the key', async () => {
     const input = fixture('pod-review.json');
     input.request.object.metadata.annotations[KEYS.maxAge] = '7days';
+    delete input.request.object.metadata.ownerReferences;
     const { body } = await review(servers(), '/mutate', input);
     expect(body.response).toEqual({
       uid: input.request.uid,
@@ -115,6 +116,82 @@ describe('POST /mutate', () => {
           'Pod shop/going-5d8f7c9b4-*: logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d',
       },
     });
+  });
+
+  it("admits a controller's pod with an invalid annotation unchanged, with a warning, and counts it", async () => {
+    const input = fixture('pod-review.json');
+    input.request.object.metadata.annotations[KEYS.maxAge] = '7days';
+    const s = servers();
+    const { body } = await review(s, '/mutate', input);
+    expect(body.response).toEqual({
+      uid: input.request.uid,
+      allowed: true,
+      warnings: [
+        'Pod shop/going-5d8f7c9b4-*: logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d (not refused: its controller wrote it; Logward checks these settings where its owner is applied); Logward leaves its pods without the log volume and sidecar until this is fixed',
+      ],
+    });
+    const metrics = (await s.ops.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /^logward_webhook_tolerated_total\{route="mutate",reason="judged_at_owner"\} 1$/m,
+    );
+    expect(metrics).toMatch(/^logward_webhook_reviews_total\{route="mutate",outcome="tolerated"\} 1$/m);
+  });
+
+  it('admits a pod unchanged, with a warning, an error log and a metric, when reviewing it fails', async () => {
+    const input = fixture('pod-review.json');
+    // Not something the API server sends; it makes the mutation throw, as a bug would.
+    input.request.object.spec.containers = 'going';
+    const lines: string[] = [];
+    const s = buildServers({
+      tls: serving,
+      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+      cluster,
+      lookupOwner: async () => ({}),
+      metrics: createWebhookMetrics(),
+    });
+    const { status, body } = await review(s, '/mutate', input);
+    expect(status).toBe(200);
+    expect(body.response.allowed).toBe(true);
+    expect(body.response.patch).toBeUndefined();
+    expect(body.response.warnings).toEqual([
+      expect.stringMatching(
+        /^Logward failed to review this object: .+; admitted unchanged, without the log volume and sidecar$/,
+      ),
+    ]);
+    const failed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'review failed');
+    expect(failed).toMatchObject({ level: 50, uid: input.request.uid, route: 'mutate' });
+    const metrics = (await s.ops.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^logward_webhook_reviews_total\{route="mutate",outcome="errored"\} 1$/m);
+  });
+
+  it('denies instead when told to fail closed', async () => {
+    const input = fixture('pod-review.json');
+    input.request.object.spec.containers = 'going';
+    const s = buildServers({
+      tls: serving,
+      logger: pino({ level: 'silent' }),
+      cluster,
+      lookupOwner: async () => ({}),
+      metrics: createWebhookMetrics(),
+      failClosed: true,
+    });
+    const { body } = await review(s, '/mutate', input);
+    expect(body.response).toMatchObject({
+      allowed: false,
+      status: { code: 500, message: expect.stringMatching(/^Logward failed to review this object: /) },
+    });
+  });
+
+  it('injects a pod whose logward.io/status holds another value, replacing it', async () => {
+    const input = fixture('pod-review.json');
+    input.request.object.metadata.annotations[KEYS.status] = 'pending';
+    const { body } = await review(servers(), '/mutate', input);
+    expect(body.response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+    const pod = applyStrict(input.request.object as V1Pod, decodePatch(body));
+    expect(pod.metadata?.annotations?.[KEYS.status]).toBe('injected');
+    expect(body.response.warnings).toContain(
+      'logward.io/status: "pending" is Logward\'s to write; it now says "injected"',
+    );
   });
 
   it('allows kinds and operations it does not handle, unchanged', async () => {
@@ -249,6 +326,94 @@ describe('POST /validate', () => {
         },
       },
     },
+  });
+
+  const update = (
+    kind: string,
+    annotations: Record<string, string>,
+    old: Record<string, string>,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const body = deployment(annotations);
+    const object = { ...body.request.object, kind, metadata: { ...body.request.object.metadata, ...extra } };
+    return {
+      ...body,
+      request: {
+        ...body.request,
+        kind: { group: 'apps', version: 'v1', kind },
+        operation: 'UPDATE',
+        object,
+        oldObject: { ...object, metadata: { ...object.metadata, annotations: old } },
+      },
+    };
+  };
+  const invalid = { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.maxAge]: '7days' };
+
+  it('lets a Deployment controller scale a ReplicaSet whose annotations are invalid, with a warning', async () => {
+    const s = servers();
+    const owner = [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'going', uid: 'u', controller: true }];
+    const { body } = await review(
+      s,
+      '/validate',
+      update('ReplicaSet', invalid, { ...invalid, [KEYS.maxAge]: '1d' }, { ownerReferences: owner }),
+    );
+    expect(body.response.allowed).toBe(true);
+    expect(body.response.warnings).toEqual([
+      'ReplicaSet shop/going: logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d (not refused: its controller wrote it; Logward checks these settings where its owner is applied); Logward leaves its pods without the log volume and sidecar until this is fixed',
+    ]);
+    const metrics = (await s.ops.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /^logward_webhook_tolerated_total\{route="validate",reason="judged_at_owner"\} 1$/m,
+    );
+  });
+
+  it('allows an update that leaves invalid annotations as they were, and refuses one that makes them invalid', async () => {
+    const unchanged = await review(servers(), '/validate', update('Deployment', invalid, invalid));
+    expect(unchanged.body.response.allowed).toBe(true);
+    expect(unchanged.body.response.warnings[0]).toMatch(/\(not refused: this request does not change them\)/);
+    const changed = await review(
+      servers(),
+      '/validate',
+      update('Deployment', invalid, { ...invalid, [KEYS.maxAge]: '1d' }),
+    );
+    expect(changed.body.response).toMatchObject({
+      allowed: false,
+      status: {
+        message: 'Deployment shop/going: logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d',
+      },
+    });
+  });
+
+  it('allows a workload made invalid by a cluster default, and says the default is the cause', async () => {
+    const s = buildServers({
+      tls: serving,
+      logger: pino({ level: 'silent' }),
+      cluster: { ...cluster, defaults: { [KEYS.maxTotalSize]: '900Mi' } },
+      lookupOwner: async () => ({}),
+      metrics: createWebhookMetrics(),
+    });
+    const { body } = await review(
+      s,
+      '/validate',
+      deployment({ [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.sizeLimit]: '512Mi' }),
+    );
+    expect(body.response.allowed).toBe(true);
+    expect(body.response.warnings[0]).toBe(
+      'Deployment shop/going: logward.io/max-total-size: "900Mi" is above logward.io/size-limit: "512Mi"; use at most the size limit, e.g. 80% (logward.io/max-total-size is the webhook\'s --default-max-total-size; not refused: a cluster default is part of the problem, not only this object\'s annotations); Logward leaves its pods without the log volume and sidecar until this is fixed',
+    );
+    // The same value written on the object is the object's own problem.
+    const own = await review(
+      s,
+      '/validate',
+      deployment({
+        [KEYS.inject]: 'true',
+        [KEYS.logDir]: '/log',
+        [KEYS.sizeLimit]: '512Mi',
+        [KEYS.maxTotalSize]: '600Mi',
+        [KEYS.hardLimit]: '100%',
+      }),
+    );
+    expect(own.body.response.allowed).toBe(false);
   });
 
   it('refuses a workload with invalid annotations at apply time', async () => {

@@ -2,6 +2,7 @@ import type { Server as TlsServer } from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AdmissionRoutesOptions, admissionRoutes } from './admission-routes.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 import { opsRoutes } from './ops-routes.ts';
 import type { KeyPair } from './tls-files.ts';
 
@@ -21,8 +22,16 @@ export interface Servers {
 
 /** The HTTPS admission server and the plain-HTTP ops server, built but not listening. */
 export function buildServers(options: ServersOptions): Servers {
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const admission = Fastify({
-    https: { ...options.tls, minVersion: 'TLSv1.2' },
+    https: {
+      ...options.tls,
+      minVersion: 'TLSv1.2',
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      // Node checks header and request timeouts on this interval (30s by default), which would
+      // let a stalled request live three times its timeout.
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    } as object,
     loggerInstance: options.logger,
     // fastify's own two lines per request would double the logging cost of a review (the
     // largest share of its latency at 1,000 reviews/s); our `reviewed` line says what matters.
@@ -30,11 +39,22 @@ export function buildServers(options: ServersOptions): Servers {
     // The API server reuses connections; closing idle ones at shutdown lets close() finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
   });
+  const server = admission.server as unknown as TlsServer & {
+    headersTimeout: number;
+    maxConnections: number;
+  };
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.maxConnections = limits.connections;
   admission.register(admissionRoutes, {
     cluster: options.cluster,
+    sidecarMode: options.sidecarMode,
     lookupOwner: options.lookupOwner,
     metrics: options.metrics,
+    failClosed: options.failClosed,
+    limits,
   });
   const servers: Servers = {
     admission,
