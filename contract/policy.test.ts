@@ -194,6 +194,17 @@ describe('parsePolicy', () => {
     expect(result.ok && result.policy.logDir).toBe(clean);
   });
 
+  // The cron parser spends 27 s of CPU on `1-99999999`, and ten times that on this one: the
+  // test's timeout is what fails if it is ever reached again.
+  it.each(['1-999999999 * * * *', `${'1,'.repeat(200)}1 * * * *`])(
+    'refuses the schedule %j before the cron parser expands it',
+    (schedule) => {
+      const result = parsePolicy({ ...base, [KEYS.schedule]: schedule });
+      expect(!result.ok && result.problems.map((p) => p.key)).toEqual([KEYS.schedule]);
+    },
+    20_000,
+  );
+
   it('reads a container listed twice as listed once', () => {
     const result = parsePolicy({ ...base, [KEYS.containers]: 'app, worker,app' });
     expect(result.ok && result.policy.containers).toEqual(['app', 'worker']);
