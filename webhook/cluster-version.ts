@@ -1,4 +1,4 @@
-import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { SidecarMode } from './sidecar-container.ts';
 
 export type SidecarModeFlag = SidecarMode | 'auto';
@@ -12,7 +12,15 @@ export interface ServerVersion {
   gitVersion: string;
 }
 
+/** A node as far as the sidecar mode cares: its name and `status.nodeInfo.kubeletVersion`. */
+export interface NodeKubelet {
+  name: string;
+  kubeletVersion: string;
+}
+
 export async function readServerVersion(kubeConfig: KubeConfig): Promise<ServerVersion> {
+  // Loaded here, not at the top: without cluster credentials the client is never needed.
+  const { VersionApi } = await import('@kubernetes/client-node');
   const info = await kubeConfig.makeApiClient(VersionApi).getCode();
   // Managed clusters report minors such as "29+".
   return {
@@ -25,13 +33,18 @@ export async function readServerVersion(kubeConfig: KubeConfig): Promise<ServerV
 export type ModeResolution = { ok: true; mode: SidecarMode; why: string } | { ok: false; message: string };
 
 /**
- * Which sidecar to inject. An older API server silently drops an init container's
- * restartPolicy, and the pod then hangs in Init forever, so native is never chosen, nor
- * accepted, for a server known to be older than 1.29.
+ * Which sidecar to inject. An API server older than 1.29 silently drops an init container's
+ * restartPolicy, and a kubelet older than 1.29 (version skew allows a control plane ahead of its
+ * nodes) runs such a container as a plain init container that never exits: either way the pod
+ * hangs in Init forever. So `auto` picks native only when the API server and every node's
+ * kubelet support it, and native is never accepted for a server known to be older.
+ *
+ * `nodes` undefined means not known (yet): auto then says classic, which never hangs a pod.
  */
 export function resolveSidecarMode(
   flag: SidecarModeFlag,
   version: ServerVersion | undefined,
+  nodes?: readonly NodeKubelet[],
 ): ModeResolution {
   const supportsNative = version === undefined || version.major > 1 || version.minor >= NATIVE_SIDECAR_MINOR;
   if (flag === 'classic') return { ok: true, mode: 'classic', why: '--sidecar-mode=classic' };
@@ -49,11 +62,31 @@ export function resolveSidecarMode(
     };
   }
   if (flag === 'native') return { ok: true, mode: 'native', why: '--sidecar-mode=native' };
+  if (version === undefined) {
+    return { ok: true, mode: 'native', why: 'no cluster credentials, so the server version is unknown' };
+  }
+  if (nodes === undefined) {
+    return { ok: true, mode: 'classic', why: "the nodes' kubelet versions are not known yet" };
+  }
+  const old = nodes.find((node) => !kubeletSupportsNative(node.kubeletVersion));
+  if (old) {
+    return {
+      ok: true,
+      mode: 'classic',
+      why: `node ${old.name} runs kubelet ${JSON.stringify(old.kubeletVersion)}, older than 1.${NATIVE_SIDECAR_MINOR}`,
+    };
+  }
   return {
     ok: true,
     mode: 'native',
-    why: version
-      ? `API server ${version.gitVersion} supports native sidecars`
-      : 'no cluster credentials, so the server version is unknown',
+    why: `API server ${version.gitVersion} and the kubelets of all ${nodes.length} nodes support native sidecars`,
   };
+}
+
+/** `v1.29.3`, `v1.30.1-eks-1a2b`, `v1.31.0+k3s1`; anything unreadable counts as too old. */
+function kubeletSupportsNative(version: string): boolean {
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 1 || (major === 1 && minor >= NATIVE_SIDECAR_MINOR);
 }

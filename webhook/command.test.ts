@@ -99,13 +99,33 @@ describe('logward webhook flags', () => {
 describe('resolveSidecarMode', () => {
   const v = (minor: number) => ({ major: 1, minor, gitVersion: `v1.${minor}.0` });
   it.each([
-    ['auto', v(33), 'native'],
     ['auto', v(28), 'classic'],
     ['auto', undefined, 'native'],
     ['classic', v(33), 'classic'],
     ['native', v(29), 'native'],
   ] as const)('%s on %j is %s', (flag, version, mode) => {
     expect(resolveSidecarMode(flag, version)).toMatchObject({ ok: true, mode });
+  });
+
+  const nodes = (...versions: string[]) =>
+    versions.map((kubeletVersion, i) => ({ name: `node-${i}`, kubeletVersion }));
+  it.each([
+    [nodes('v1.33.1', 'v1.30.0-eks-1a2b', 'v1.31.0+k3s1'), 'native'],
+    [nodes('v1.33.1', 'v1.28.9'), 'classic'],
+    [nodes('v1.33.1', 'unknown'), 'classic'],
+    [nodes(), 'native'],
+    [undefined, 'classic'],
+  ])('auto with kubelets %j is %s', (kubelets, mode) => {
+    expect(resolveSidecarMode('auto', v(33), kubelets)).toMatchObject({ ok: true, mode });
+  });
+
+  it('names the node whose kubelet is too old', () => {
+    expect(resolveSidecarMode('auto', v(33), nodes('v1.33.1', 'v1.28.9'))).toEqual({
+      ok: true,
+      mode: 'classic',
+      why: 'node node-1 runs kubelet "v1.28.9", older than 1.29',
+    });
+    expect(resolveSidecarMode('native', v(33), nodes('v1.28.9'))).toMatchObject({ mode: 'native' });
   });
 
   it('refuses native on a server that would drop restartPolicy', () => {

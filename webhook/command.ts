@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { UsageError, wrap } from '../cli/errors.ts';
 import type { Command, Io } from '../cli/io.ts';
@@ -12,6 +12,7 @@ import { KEYS, type Key, shortName } from '../contract/keys.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
 import type { ClusterContext } from './admit.ts';
 import {
+  type NodeKubelet,
   readServerVersion,
   resolveSidecarMode,
   type ServerVersion,
@@ -19,7 +20,6 @@ import {
 } from './cluster-version.ts';
 import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';
 import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
-import { kubeOwnerLookup } from './kube-owner-lookup.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { noOwnerLookup } from './owner-lookup.ts';
 import { buildServers } from './server.ts';
@@ -205,17 +205,26 @@ function tlsOptions(
   return { kind: 'files', certFile, keyFile };
 }
 
-/** Credentials if there are any: in-cluster service account, --kubeconfig, $KUBECONFIG, ~/.kube/config. */
-export function loadKubeConfig(flag: string | undefined, env: Io['env']): KubeConfig | undefined {
+/**
+ * Credentials if there are any: --kubeconfig, the in-cluster service account, $KUBECONFIG,
+ * ~/.kube/config. The Kubernetes client is loaded only then: it is most of the webhook's memory
+ * (about 80 MiB), which a webhook without credentials does not need to hold.
+ */
+export async function loadKubeConfig(
+  flag: string | undefined,
+  env: Io['env'],
+): Promise<KubeConfig | undefined> {
+  const inCluster =
+    !flag && env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+  const home = join(homedir(), '.kube', 'config');
+  if (!flag && !inCluster && !env.KUBECONFIG && !existsSync(home)) return undefined;
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     if (flag) kc.loadFromFile(flag);
-    else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
-      kc.loadFromCluster();
+    else if (inCluster) kc.loadFromCluster();
     else if (env.KUBECONFIG) kc.loadFromDefault();
-    else if (existsSync(join(homedir(), '.kube', 'config')))
-      kc.loadFromFile(join(homedir(), '.kube', 'config'));
-    else return undefined;
+    else kc.loadFromFile(home);
   } catch (error) {
     throw wrap(`load Kubernetes credentials${flag ? ` from "${flag}"` : ''}`, error);
   }
@@ -229,7 +238,7 @@ export const webhookCommand: Command = async (args, io) => {
     return 0;
   }
   const log = pino({ level: options.logLevel, base: { component: 'webhook' } });
-  const kubeConfig = loadKubeConfig(options.kubeconfig, io.env);
+  const kubeConfig = await loadKubeConfig(options.kubeconfig, io.env);
   const tls = await openTlsSource(options.tls, kubeConfig, log);
 
   let version: ServerVersion | undefined;
@@ -243,18 +252,38 @@ export const webhookCommand: Command = async (args, io) => {
       );
     }
   }
-  const mode = resolveSidecarMode(options.mode, version);
-  if (!mode.ok) throw new UsageError(mode.message);
+  // What the flag and the API server allow, before the nodes are asked.
+  const initial = resolveSidecarMode(options.mode, version, []);
+  if (!initial.ok) throw new UsageError(initial.message);
+
+  // auto follows the nodes: one kubelet older than 1.29 joining makes it classic until it leaves.
+  let mode = initial.mode;
+  let why = initial.why;
+  let stopNodes = () => {};
+  if (kubeConfig && options.mode === 'auto' && initial.mode === 'native') {
+    const follow = (nodes: NodeKubelet[] | undefined, announce: boolean) => {
+      const next = resolveSidecarMode('auto', version, nodes);
+      if (!next.ok || next.mode === mode) return;
+      ({ mode, why } = next);
+      if (announce) log.info({ sidecarMode: mode, why }, 'sidecar mode changed');
+    };
+    // Until the nodes are known, classic: it never hangs a pod in Init.
+    follow(undefined, false);
+    let started = false;
+    const { watchNodeKubelets } = await import('./kube-nodes.ts');
+    stopNodes = await watchNodeKubelets(kubeConfig, (nodes) => follow(nodes, started), log);
+    started = true;
+  }
 
   const cluster: ClusterContext = {
     defaults: options.defaults,
     excludedNamespaces: options.excludedNamespaces,
     image: options.image,
-    mode: mode.mode,
+    mode,
   };
   const metrics = createWebhookMetrics();
   const lookupOwner = kubeConfig
-    ? kubeOwnerLookup(kubeConfig, {
+    ? (await import('./kube-owner-lookup.ts')).kubeOwnerLookup(kubeConfig, {
         timeoutMs: options.ownerLookupTimeoutMs,
         cacheTtlMs: options.ownerCacheTtlMs,
       })
@@ -263,6 +292,7 @@ export const webhookCommand: Command = async (args, io) => {
     tls: tls.initial,
     logger: log,
     cluster,
+    sidecarMode: () => mode,
     lookupOwner,
     metrics,
     failClosed: options.failClosed,
@@ -274,8 +304,8 @@ export const webhookCommand: Command = async (args, io) => {
   log.info(
     {
       version: VERSION,
-      sidecarMode: mode.mode,
-      why: mode.why,
+      sidecarMode: mode,
+      why,
       ownerLookup: kubeConfig ? 'on' : 'off',
       failClosed: options.failClosed,
       excludedNamespaces: [...options.excludedNamespaces],
@@ -295,6 +325,7 @@ export const webhookCommand: Command = async (args, io) => {
   log.info({ signal }, 'shutting down: draining in-flight reviews');
   servers.ready = false;
   stopWatching();
+  stopNodes();
   await servers.admission.close();
   await servers.ops.close();
   return 0;

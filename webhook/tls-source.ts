@@ -1,7 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { serviceDnsNames } from './certificates.ts';
-import { secretStore, webhookConfigurationPublisher } from './kube-tls.ts';
 import { ensureCertificates } from './tls-bootstrap.ts';
 import { type KeyPair, loadKeyPair, watchKeyPair } from './tls-files.ts';
 
@@ -47,6 +46,8 @@ export async function openTlsSource(
   }
   if (!kubeConfig)
     throw new Error('--tls-secret needs cluster credentials to keep the certificates in a Secret');
+  // Loaded only here: a webhook serving certificate files never needs the Kubernetes client.
+  const { secretStore, webhookConfigurationPublisher } = await import('./kube-tls.ts');
   const store = secretStore(kubeConfig, options.namespace, options.secret);
   const publish = webhookConfigurationPublisher(kubeConfig, {
     mutating: options.mutating,
