@@ -6,7 +6,7 @@ import { type KubeObject, workloadAnnotationsOf } from './workloads.ts';
 
 // The owner chains Kubernetes builds for pods. Only these are followed, and only these need
 // RBAC `get`: a custom controller's owner is a kind we know nothing about.
-const FOLLOWED: ReadonlySet<string> = new Set([
+export const FOLLOWED: ReadonlySet<string> = new Set([
   'apps/v1/ReplicaSet',
   'apps/v1/Deployment',
   'apps/v1/StatefulSet',

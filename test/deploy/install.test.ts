@@ -219,7 +219,7 @@ describe('RBAC', () => {
     });
     expect(binding.subjects).toEqual(subject);
     expect(find(objects, 'ClusterRole', 'logward-sidecar-events').rules).toEqual([
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
     const bound = [...ofKind(objects, 'ClusterRoleBinding'), ...ofKind(objects, 'RoleBinding')];
     expect(bound.map((b) => b.roleRef.name)).not.toContain('logward-sidecar-events');
