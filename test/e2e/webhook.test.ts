@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { createServer, request as httpsRequest, type RequestOptions, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -8,6 +8,7 @@ import {
   CoreV1Api,
   KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -35,6 +36,12 @@ let core: CoreV1Api;
 let apps: AppsV1Api;
 let webhook: WebhookProcess;
 let webhookArgs: string[];
+// The webhook runs with a test-only fault: reviewing a pod named `fault-injected` throws.
+const webhookEnv = {
+  POD_NAMESPACE: 'logward-system',
+  KUBECONFIG: '',
+  NODE_OPTIONS: `--import=${fileURLToPath(new URL('./fault-injection.ts', import.meta.url))}`,
+};
 
 /** Our webhook configurations from deploy/, pointed at the local process by URL instead of the Service. */
 function localConfigurations(port: number): Manifest[] {
@@ -65,14 +72,18 @@ async function namespace(name: string, labels: Record<string, string> = {}) {
 
 function deployment(
   name: string,
-  opts: { annotations?: Record<string, string>; templateAnnotations?: Record<string, string> },
+  opts: {
+    annotations?: Record<string, string>;
+    templateAnnotations?: Record<string, string>;
+    replicas?: number;
+  },
 ): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, annotations: opts.annotations },
     spec: {
-      replicas: 1,
+      replicas: opts.replicas ?? 1,
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name }, annotations: opts.templateAnnotations },
@@ -92,6 +103,44 @@ async function statusMessage(request: Promise<unknown>): Promise<string> {
   );
   expect(error.code).toBe(403);
   return JSON.parse(String(error.body)).message;
+}
+
+/** POST to the API server as the admin, returning the status, the object and its Warning headers. */
+async function createWithWarnings(
+  path: string,
+  body: object,
+): Promise<{ status: number; object: V1Pod; warnings: string[] }> {
+  const options: RequestOptions = {};
+  await cp.kubeConfig.applyToHTTPSOptions(options);
+  return await new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      new URL(path, cp.server),
+      { ...options, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const header = res.headers.warning;
+          const warnings = (Array.isArray(header) ? header : header ? [header] : []).map((w) =>
+            // `299 - "text"`: the text, unquoted.
+            w.replace(/^299 - "(.*)"$/, '$1').replace(/\\"/g, '"'),
+          );
+          resolve({
+            status: res.statusCode ?? 0,
+            object: JSON.parse(Buffer.concat(chunks).toString()),
+            warnings,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+async function metric(pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${webhook.opsPort}/metrics`)).text();
+  return Number(pattern.exec(text)?.[1] ?? 0);
 }
 
 async function podsOf(ns: string, app: string): Promise<V1Pod[] | undefined> {
@@ -133,7 +182,7 @@ beforeAll(async () => {
     '--tls-extra-hosts=127.0.0.1',
     '--log-level=debug',
   ];
-  webhook = await startWebhook(webhookArgs, { POD_NAMESPACE: 'logward-system', KUBECONFIG: '' });
+  webhook = await startWebhook(webhookArgs, webhookEnv);
   await namespace('shop');
 }, 1_800_000);
 
@@ -353,6 +402,123 @@ describe('against a real kube-apiserver', () => {
     }
   });
 
+  it('admits a pod unchanged when the webhook fails to review it, with the warning shown to the client', async () => {
+    const { status, object, warnings } = await createWithWarnings('/api/v1/namespaces/shop/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fault-injected', annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' } },
+      spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
+    });
+    expect(status).toBe(201);
+    expect(sidecars(object)).toHaveLength(0);
+    expect(warnings).toEqual([
+      'Logward failed to review this object: fault injected by the end-to-end suite; admitted unchanged, without the log volume and sidecar',
+    ]);
+    expect(await metric(/^logward_webhook_reviews_total\{route="mutate",outcome="errored"\} (\d+)$/m)).toBe(
+      1,
+    );
+  });
+
+  it('injects a pod whose logward.io/status holds another value, and tells the client', async () => {
+    const { status, object, warnings } = await createWithWarnings('/api/v1/namespaces/shop/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'stray-status',
+        annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.status]: 'pending' },
+      },
+      spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
+    });
+    expect(status).toBe(201);
+    expect(sidecars(object)).toHaveLength(1);
+    expect(object.metadata?.annotations?.[KEYS.status]).toBe('injected');
+    expect(warnings).toContain('logward.io/status: "pending" is Logward\'s to write; it now says "injected"');
+  });
+
+  it('lets the Deployment controller scale a ReplicaSet whose annotations are invalid, its pods admitted without the sidecar', async () => {
+    // Applied while the webhook was down, so nothing refused the typo.
+    const invalid = { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.maxAge]: '7days' };
+    expect(await webhook.stop()).toBe(0);
+    try {
+      await apps.createNamespacedDeployment({
+        namespace: 'shop',
+        body: deployment('stale', { annotations: invalid, replicas: 1 }),
+      });
+      await until('the first pod of stale', () => podsOf('shop', 'stale'));
+    } finally {
+      webhook = await startWebhook(webhookArgs, webhookEnv);
+    }
+    // An update that leaves the annotations as they were: allowed, with a warning.
+    await apps.patchNamespacedDeployment(
+      { name: 'stale', namespace: 'shop', body: { spec: { replicas: 3 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    // The Deployment controller updates its ReplicaSet (which carries the invalid annotations it
+    // copied), whose controller then creates the pods.
+    const pods = await until('three pods of stale', async () => {
+      const found = await podsOf('shop', 'stale');
+      return found && found.length === 3 ? found : undefined;
+    });
+    for (const pod of pods) expect(sidecars(pod)).toHaveLength(0);
+    expect(
+      await metric(/^logward_webhook_tolerated_total\{route="validate",reason="judged_at_owner"\} (\d+)$/m),
+    ).toBeGreaterThan(0);
+    expect(
+      await metric(/^logward_webhook_tolerated_total\{route="mutate",reason="judged_at_owner"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('injects classic sidecars while a node runs a kubelet older than 1.29, and native ones again once it is gone', async () => {
+    const node = (name: string, kubeletVersion: string) => ({
+      metadata: { name },
+      status: {
+        nodeInfo: {
+          kubeletVersion,
+          architecture: 'amd64',
+          bootID: '',
+          containerRuntimeVersion: 'containerd://2.0.0',
+          kernelVersion: '6.1.0',
+          kubeProxyVersion: kubeletVersion,
+          machineID: '',
+          operatingSystem: 'linux',
+          osImage: 'Debian',
+          systemUUID: '',
+        },
+      },
+    });
+    const create = async (name: string) =>
+      await core.createNamespacedPod({
+        namespace: 'shop',
+        body: {
+          metadata: { name, annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
+        },
+      });
+    const modeOf = (pod: V1Pod) =>
+      pod.spec?.initContainers?.some((c) => c.name === 'logward-sidecar') ? 'native' : 'classic';
+    await core.createNode({ body: node('current-node', 'v1.33.4') });
+    await core.createNode({ body: node('old-node', 'v1.28.9-eks-1a2b3c') });
+    try {
+      let attempt = 0;
+      const classic = await until('a classic sidecar', async () => {
+        const pod = await create(`while-old-${attempt++}`);
+        return modeOf(pod) === 'classic' ? pod : undefined;
+      });
+      expect(classic.spec?.containers.map((c) => c.name)).toEqual(['app', 'logward-sidecar']);
+      expect(webhook.logs.some((l) => l.msg === 'sidecar mode changed' && l.sidecarMode === 'classic')).toBe(
+        true,
+      );
+    } finally {
+      await core.deleteNode({ name: 'old-node' });
+    }
+    let attempt = 0;
+    await until('a native sidecar again', async () => {
+      const pod = await create(`after-old-${attempt++}`);
+      return modeOf(pod) === 'native' ? pod : undefined;
+    });
+    await core.deleteNode({ name: 'current-node' });
+  });
+
   it('with the webhook down: excluded namespaces are untouched and opted-in pods are admitted without the sidecar (failurePolicy Ignore)', async () => {
     expect(await webhook.stop()).toBe(0);
     try {
@@ -373,7 +539,7 @@ describe('against a real kube-apiserver', () => {
       });
       expect(sidecars(pod)).toHaveLength(0);
     } finally {
-      webhook = await startWebhook(webhookArgs, { POD_NAMESPACE: 'logward-system', KUBECONFIG: '' });
+      webhook = await startWebhook(webhookArgs, webhookEnv);
     }
     // Back up, it reuses the certificates in its Secret rather than making new ones.
     expect(webhook.logs.some((l) => l.change === 'created')).toBe(false);
