@@ -139,6 +139,8 @@ describe('helm template with overridden values', () => {
       'replicas=3',
       'image.tag=0.2.0',
       'logLevel=debug',
+      'networkPolicy.apiServerCidrs={10.0.0.0/24}',
+      'sidecar.mode=classic',
     );
     args = webhookContainer(objects).args;
   });
@@ -148,8 +150,21 @@ describe('helm template with overridden values', () => {
     ...find(objects, 'ValidatingWebhookConfiguration', 'logward').webhooks,
   ];
 
-  it('sets failurePolicy on both webhooks', () => {
+  it('sets failurePolicy on both webhooks, and fails closed inside the webhook to match', () => {
     expect(webhooks().map((w: Manifest) => w.failurePolicy)).toEqual(['Fail', 'Fail']);
+    expect(args).toContain('--fail-closed');
+    const options = parseWebhookArgs(args.slice(1), { POD_NAMESPACE: NAMESPACE });
+    expect(options !== 'help' && options.failClosed).toBe(true);
+  });
+
+  it('admits admission reviews from the given CIDRs only', () => {
+    const policy = find(objects, 'NetworkPolicy', 'logward-webhook');
+    expect(policy.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '10.0.0.0/24' } }]);
+  });
+
+  it('reads no nodes unless the sidecar mode is auto', () => {
+    const rules = find(objects, 'ClusterRole', 'logward-webhook').rules;
+    expect(rules.filter((r: Manifest) => r.resources.includes('nodes'))).toEqual([]);
   });
 
   it('excludes the extra namespaces in both selectors and in the webhook itself', () => {
@@ -214,6 +229,12 @@ describe('helm template with overridden values', () => {
     expect(deployment.spec.replicas).toBe(3);
     expect(webhookContainer(objects).image).toBe('ghcr.io/logward/logward-webhook:0.2.0');
     expect(restrictedViolations(deployment.spec.template.spec)).toEqual([]);
+  });
+});
+
+describe('helm template with networkPolicy.enabled=false', () => {
+  it('renders no NetworkPolicy, for clusters whose CNI has none', async () => {
+    expect(ofKind(await template('networkPolicy.enabled=false'), 'NetworkPolicy')).toEqual([]);
   });
 });
 

@@ -56,6 +56,7 @@ describe('deploy/install.yaml', () => {
         'Deployment logward-system logward-webhook',
         'MutatingWebhookConfiguration - logward',
         'Namespace - logward-system',
+        'NetworkPolicy logward-system logward-webhook',
         'PodDisruptionBudget logward-system logward-webhook',
         'Role logward-system logward-webhook',
         'RoleBinding logward-system logward-webhook',
@@ -293,6 +294,21 @@ describe('the webhook Deployment', () => {
     expect(pod.serviceAccountName).toBe('logward-webhook');
     const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === '/var/run/logward/tls');
     expect(pod.volumes.find((v: Manifest) => v.name === mount.name).emptyDir).toBeDefined();
+  });
+
+  it('opens only its two ports: admission reviews from any address (the API server), metrics from pods', () => {
+    const policy = find(objects, 'NetworkPolicy', 'logward-webhook');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([
+      {
+        ports: [{ port: 'https', protocol: 'TCP' }],
+        from: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }],
+      },
+      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: {} }] },
+    ]);
+    // The ports it names are the container's, and they are all the container has.
+    expect(container.ports.map((p: Manifest) => p.name).sort()).toEqual(['https', 'metrics']);
   });
 
   it('is reached through a Service on 443 (admission) and 8080 (metrics)', () => {
