@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { parseAllDocuments, stringify } from 'yaml';
+import fastJsonPatch from 'fast-json-patch';
+import { parseAllDocuments } from 'yaml';
 import { InputError, UsageError, wrap } from '../cli/errors.ts';
 import type { Command } from '../cli/io.ts';
 import type { ClusterContext } from './admit.ts';
@@ -9,6 +10,7 @@ import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts
 import { type InjectOutcome, injectObject } from './inject.ts';
 import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
 import type { KubeObject } from './workloads.ts';
+import { applySplices, KUBERNETES_YAML, type Splice, SpliceError, splicesFor } from './yaml-splice.ts';
 
 const FLAGS = {
   ...INJECTION_FLAGS,
@@ -64,11 +66,12 @@ export const injectCommand: Command = async (args, io) => {
   } catch (error) {
     throw wrap(`read "${file}"`, error);
   }
-  const documents = parseAllDocuments(source);
-  if (!Array.isArray(documents)) return 0; // an empty stream
-  const output: string[] = [];
+  // Read as Kubernetes reads it (YAML 1.1), and written back as it was but for our insertions.
+  const documents = parseAllDocuments(source, KUBERNETES_YAML);
+  const documentList = Array.isArray(documents) ? documents : [];
+  const splices: Splice[] = [];
   const invalid: string[] = [];
-  for (const [index, document] of documents.entries()) {
+  for (const [index, document] of documentList.entries()) {
     if (document.errors.length > 0) {
       throw new InputError(
         `${file}: document ${index + 1} is not valid YAML: ${document.errors[0]!.message}`,
@@ -80,14 +83,17 @@ export const injectCommand: Command = async (args, io) => {
     if (outcome.kind === 'invalid') invalid.push(outcome.message);
     else if (outcome.kind === 'unchanged') {
       if (outcome.note) io.stderr.write(`${outcome.note}\n`);
-      // The document as written, comments and all.
-      output.push(document.toString({ directives: false }));
     } else {
       for (const line of [...outcome.notes, ...outcome.warnings]) io.stderr.write(`${line}\n`);
-      output.push(stringify(outcome.object));
+      try {
+        splices.push(...splicesFor(source, document, fastJsonPatch.compare(object!, outcome.object)));
+      } catch (error) {
+        if (!(error instanceof SpliceError)) throw error;
+        invalid.push(`${file}: document ${index + 1}: ${error.message}`);
+      }
     }
   }
   if (invalid.length > 0) throw new InputError(invalid.join('\n'));
-  io.stdout.write(output.map((doc) => (doc.endsWith('\n') ? doc : `${doc}\n`)).join('---\n'));
+  io.stdout.write(applySplices(source, splices));
   return 0;
 };

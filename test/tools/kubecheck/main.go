@@ -3,8 +3,9 @@
 //
 //	kubecheck match-conditions   which objects each webhook is called for (see match.go)
 //	kubecheck strict-decode      whether objects decode into their API types (see decode.go)
+//	kubecheck yaml-to-json       what Kubernetes reads from a YAML stream (see yaml.go)
 //
-// Both read JSON on stdin and write JSON on stdout.
+// All write JSON on stdout; the first two read JSON on stdin, the last YAML.
 package main
 
 import (
@@ -16,9 +17,10 @@ func main() {
 	commands := map[string]func() error{
 		"match-conditions": matchConditions,
 		"strict-decode":    strictDecode,
+		"yaml-to-json":     yamlToJSON,
 	}
 	if len(os.Args) != 2 || commands[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: kubecheck match-conditions|strict-decode < input.json")
+		fmt.Fprintln(os.Stderr, "usage: kubecheck match-conditions|strict-decode|yaml-to-json < input")
 		os.Exit(2)
 	}
 	if err := commands[os.Args[1]](); err != nil {
