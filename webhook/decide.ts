@@ -24,7 +24,21 @@ export type Decision =
   | { kind: 'skip'; reasons: SkipReason[]; warnings: string[] }
   | { kind: 'invalid'; problems: Problem[]; warnings: string[] };
 
-/** The webhook's one decision: what to do with this pod. Pure: never mutates `pod`, no clock, no I/O. */
+/**
+ * The webhook's one decision: what to do with this pod. Pure: never mutates `pod`, no clock, no I/O.
+ *
+ * Where each setting comes from, key by key (the opt-in included):
+ *
+ *   pod (template) | top workload (context) | cluster default | result
+ *   ---------------+------------------------+-----------------+------------------
+ *   set            | any                    | any             | the pod's
+ *   unset          | set                    | any             | the workload's
+ *   unset          | unset                  | set             | the cluster's
+ *   unset          | unset                  | unset           | the built-in one
+ *
+ * "Top workload" is the Deployment of a ReplicaSet, the CronJob of a Job (kube-owner-lookup.ts):
+ * the copies a controller leaves on the objects between never count.
+ */
 export function decide(pod: V1Pod, context: DecideContext): Decision {
   if (context.namespace !== undefined && context.excludedNamespaces.has(context.namespace)) {
     return skip('namespace_excluded');

@@ -71,7 +71,10 @@ export function existingLogVolume(
   const volume = (spec.volumes ?? []).find((v) => v.name === first.mount.name);
   if (!volume) return refuse(`${where}, which the pod does not define`);
   const { emptyDir } = volume;
-  if (!emptyDir) return refuse(`${where}, a ${volumeType(volume)} volume`);
+  if (!emptyDir) {
+    const type = volumeType(volume);
+    return refuse(`${where}, a${/^[aeiou]/.test(type) ? 'n' : ''} ${type} volume`);
+  }
   if (emptyDir.medium) {
     return refuse(
       `${where}, an emptyDir with medium ${emptyDir.medium} (its files count against the pod's memory, not its disk)`,
