@@ -181,6 +181,8 @@ beforeAll(async () => {
     '--tls-secret=logward-webhook-tls',
     '--tls-extra-hosts=127.0.0.1',
     '--log-level=debug',
+    // Owners re-read at once, so a test can change one and see the next pod follow.
+    '--owner-cache-ttl=100ms',
   ];
   webhook = await startWebhook(webhookArgs, webhookEnv);
   await namespace('shop');
@@ -312,6 +314,39 @@ describe('against a real kube-apiserver', () => {
       mountPath: '/var/log/app',
     });
     expect(sidecars(pod!)[0]?.args).toContain('--max-age=2d');
+  });
+
+  it('stops injecting once the opt-in is taken off the Deployment, though its ReplicaSet keeps a copy', async () => {
+    await apps.createNamespacedDeployment({
+      namespace: 'shop',
+      body: deployment('opt-out-later', { annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' } }),
+    });
+    const [first] = await until('pods of opt-out-later', () => podsOf('shop', 'opt-out-later'));
+    expect(sidecars(first!)).toHaveLength(1);
+    await apps.patchNamespacedDeployment(
+      {
+        name: 'opt-out-later',
+        namespace: 'shop',
+        body: [{ op: 'remove', path: '/metadata/annotations/logward.io~1inject' }],
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    // The premise: the Deployment controller never removes what it copied onto the ReplicaSet.
+    const [replicaSet] = (
+      await apps.listNamespacedReplicaSet({ namespace: 'shop', labelSelector: 'app=opt-out-later' })
+    ).items;
+    expect(replicaSet?.metadata?.annotations?.[KEYS.inject]).toBe('true');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await apps.patchNamespacedDeployment(
+      { name: 'opt-out-later', namespace: 'shop', body: { spec: { replicas: 2 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const pods = await until('a second pod of opt-out-later', async () => {
+      const found = await podsOf('shop', 'opt-out-later');
+      return found && found.length === 2 ? found : undefined;
+    });
+    const second = pods.find((pod) => pod.metadata?.name !== first!.metadata?.name)!;
+    expect(sidecars(second)).toHaveLength(0);
   });
 
   it('admits a restricted-compliant app with the sidecar into a namespace enforcing Pod Security restricted', async () => {
