@@ -8,7 +8,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{cli,contract,webhook,sidecar,demo,bench}/**/*.test.ts', 'test/**/*.test.ts'],
+          include: [
+            '{base,cli,contract,inject,webhook,sidecar,demo,bench}/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
           exclude: ['test/e2e/**', '**/node_modules/**'],
           testTimeout: 30_000,
         },

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../base/version.ts';
 import { configFor } from './config.ts';
 import { describeMachine, measureContention } from './machine.ts';
 import { ensurePeers, peerVersions } from './peers.ts';
@@ -74,7 +74,7 @@ const fastify = JSON.parse(readFileSync(join(repo, 'node_modules/fastify/package
 // Not trimmed at the start: porcelain lines begin with a status column that may be a space.
 const git = (args: string[]) =>
   spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trimEnd() ?? '';
-const dirty = git(['status', '--porcelain', '--', 'cli', 'contract', 'sidecar', 'webhook'])
+const dirty = git(['status', '--porcelain', '--', 'base', 'cli', 'contract', 'sidecar', 'webhook'])
   .split('\n')
   .filter((line) => line !== '')
   .map((line) => line.slice(3));

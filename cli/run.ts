@@ -1,6 +1,6 @@
-import { EXIT, exitCodeFor, UsageError } from './errors.ts';
-import type { Command, Io } from './io.ts';
-import { VERSION } from './version.ts';
+import { EXIT, exitCodeFor, UsageError } from '../base/errors.ts';
+import type { Command, Io } from '../base/io.ts';
+import { VERSION } from '../base/version.ts';
 
 interface Subcommand {
   summary: string;

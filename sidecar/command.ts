@@ -2,8 +2,8 @@
 // (`--dry-run`), or the long-running service until SIGTERM.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EXIT, InputError, UsageError, wrap } from '../cli/errors.ts';
-import type { Command, Io } from '../cli/io.ts';
+import { EXIT, InputError, UsageError, wrap } from '../base/errors.ts';
+import type { Command, Io } from '../base/io.ts';
 import { KEYS } from '../contract/keys.ts';
 import { type Policy, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { KEYS, shortName } from '../contract/keys.ts';
 import { BUILTIN_DEFAULTS } from '../contract/reference.ts';
 import { helpText, inFlagTerms, POLICY_KEYS, parseSidecarArgs } from './flags.ts';

@@ -2,7 +2,7 @@
 // `logward.io/` prefix; their values go, keyed by the full annotation key, to the same contract
 // parser the webhook uses, as the fallback under the pod's annotations.
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { KEYS, type Key, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
 import type { RawAnnotations } from '../contract/policy.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../base/testing.ts';
 import { run } from '../cli/run.ts';
-import { memoryIo } from '../cli/testing.ts';
 import { KEYS } from '../contract/keys.ts';
 import {
   type Authority,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { memoryIo } from '../base/testing.ts';
 import { run } from '../cli/run.ts';
-import { memoryIo } from '../cli/testing.ts';
 import { KEYS } from '../contract/keys.ts';
 
 const manifests = readFileSync(new URL('./fixtures/manifests.yaml', import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../base/testing.ts';
 import { run } from '../cli/run.ts';
-import { memoryIo } from '../cli/testing.ts';
 import { BUILD_TIMEOUT_MS, buildTool, runOk } from '../test/deploy/tools.ts';
 import type { ClusterContext } from './admit.ts';
 import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';

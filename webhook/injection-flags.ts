@@ -1,5 +1,5 @@
-import { UsageError } from '../cli/errors.ts';
-import { VERSION } from '../cli/version.ts';
+import { UsageError } from '../base/errors.ts';
+import { VERSION } from '../base/version.ts';
 import { KEYS, type Key, shortName } from '../contract/keys.ts';
 import { parsePolicy } from '../contract/policy.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSy
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/io.ts';
+import type { Io } from '../../base/io.ts';
 import { sidecarCommand } from '../../sidecar/command.ts';
 import { decompress } from '../../sidecar/testing/streams.ts';
 import { makeTempDir } from '../../sidecar/testing/tmpdir.ts';

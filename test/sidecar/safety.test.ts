@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/io.ts';
+import type { Io } from '../../base/io.ts';
 import { sidecarCommand } from '../../sidecar/command.ts';
 import { startSidecar } from '../../sidecar/testing/sidecar-process.ts';
 import { decompress } from '../../sidecar/testing/streams.ts';
