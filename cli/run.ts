@@ -23,7 +23,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   inject: {
     summary: 'add the log volume and sidecar to manifests offline (for GitOps)',
-    load: async () => (await import('../webhook/inject-command.ts')).injectCommand,
+    load: async () => (await import('../inject/command.ts')).injectCommand,
   },
 };
 

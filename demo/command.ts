@@ -7,9 +7,10 @@ import { UsageError } from '../base/errors.ts';
 import type { Command } from '../base/io.ts';
 import { parseDuration } from '../contract/duration.ts';
 import { formatBytes, parseQuantity } from '../contract/quantity.ts';
-import { injectObject } from '../webhook/inject.ts';
-import { DEFAULT_SIDECAR_IMAGE } from '../webhook/injection-flags.ts';
-import type { KubeObject } from '../webhook/workloads.ts';
+import { clusterContext } from '../inject/cluster-context.ts';
+import { injectObject } from '../inject/inject-object.ts';
+import { defaultInjection } from '../inject/injection-flags.ts';
+import type { KubeObject } from '../inject/workloads.ts';
 import { runPhase } from './phase.ts';
 import { type PhaseResult, progressLine, summaryTable, verdict } from './render.ts';
 
@@ -127,12 +128,7 @@ async function examplePodSpec(): Promise<string> {
   const [document] = parseAllDocuments(await readFile(EXAMPLE, 'utf8')) as unknown as {
     toJS(): KubeObject;
   }[];
-  const outcome = injectObject(document!.toJS(), {
-    defaults: {},
-    excludedNamespaces: new Set(),
-    image: { image: DEFAULT_SIDECAR_IMAGE, pullPolicy: 'IfNotPresent' },
-    mode: 'native',
-  });
+  const outcome = injectObject(document!.toJS(), clusterContext({ ...defaultInjection(), mode: 'native' }));
   if (outcome.kind !== 'injected') return '';
   const template = (outcome.object.spec as { template: unknown }).template;
   return `In a cluster, the webhook turns deploy/examples/going.yaml's pod template into:\n\n${stringify(template)}\n`;

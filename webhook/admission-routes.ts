@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { ClusterContext } from '../inject/cluster-context.ts';
+import { SKIP_REASONS } from '../inject/reasons.ts';
+import type { SidecarMode } from '../inject/sidecar-container.ts';
 import { createAdmissionGate } from './admission-gate.ts';
-import { type Admitted, admitPod, type ClusterContext, validateWorkload } from './admit.ts';
+import { type Admitted, admitPod, validateWorkload } from './admit.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
-import { SKIP_REASONS } from './reasons.ts';
 import { type AdmissionRequest, complete, errored, failedOpen, parseReview } from './review.ts';
-import type { SidecarMode } from './sidecar-container.ts';
 
 export interface AdmissionRoutesOptions {
   cluster: ClusterContext;

@@ -2,19 +2,20 @@ import type { V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { isOurKey, KEYS } from '../contract/keys.ts';
 import { mergeAnnotations } from '../contract/opt-in.ts';
 import { formatProblems, type Problem, type RawAnnotations } from '../contract/policy.ts';
-import { type DecideContext, type Decision, decide } from './decide.ts';
-import { type JudgeFacts, judge, type ToleratedReason, toleratedWarning } from './judge.ts';
-import type { OwnerLookup } from './owner-lookup.ts';
-import { diffPatch } from './patch.ts';
-import { SKIP_REASONS, type SkipReason } from './reasons.ts';
-import { type AdmissionRequest, allowed, denied, patched, type Verdict, withWarnings } from './review.ts';
+import type { ClusterContext } from '../inject/cluster-context.ts';
+import { type Decision, decide } from '../inject/decide.ts';
+import { diffPatch } from '../inject/patch.ts';
+import { SKIP_REASONS, type SkipReason } from '../inject/reasons.ts';
 import {
   describeObject,
   isWorkloadKind,
   type KubeObject,
   podTemplateOf,
   workloadAnnotationsOf,
-} from './workloads.ts';
+} from '../inject/workloads.ts';
+import { type JudgeFacts, judge, type ToleratedReason, toleratedWarning } from './judge.ts';
+import type { OwnerLookup } from './owner-lookup.ts';
+import { type AdmissionRequest, allowed, denied, patched, type Verdict, withWarnings } from './review.ts';
 
 export type Outcome = 'injected' | 'skipped' | 'denied' | 'tolerated' | 'errored' | 'allowed' | 'ignored';
 
@@ -28,8 +29,6 @@ export interface Admitted {
   /** Set when the owner lookup failed and the pod's own annotations were used alone. */
   ownerLookupError?: unknown;
 }
-
-export type ClusterContext = Omit<DecideContext, 'namespace' | 'workloadAnnotations'>;
 
 /**
  * POST /mutate: a Pod CREATE gets the volume and sidecar if it (or its workload) opted in.

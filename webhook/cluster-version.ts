@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { SidecarMode } from './sidecar-container.ts';
+import type { SidecarMode } from '../inject/sidecar-container.ts';
 
 export type SidecarModeFlag = SidecarMode | 'auto';
 

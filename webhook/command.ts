@@ -10,7 +10,19 @@ import { VERSION } from '../base/version.ts';
 import { parseDuration } from '../contract/duration.ts';
 import { KEYS, type Key, shortName } from '../contract/keys.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
-import type { ClusterContext } from './admit.ts';
+import {
+  ALWAYS_EXCLUDED,
+  clusterContext,
+  DEFAULT_OWN_NAMESPACE,
+  excludedNamespaces,
+} from '../inject/cluster-context.ts';
+import {
+  defaultsHelp,
+  INJECTION_FLAGS,
+  injectionHelp,
+  parseInjectionFlags,
+} from '../inject/injection-flags.ts';
+import type { SidecarImage } from '../inject/sidecar-container.ts';
 import {
   type NodeKubelet,
   readServerVersion,
@@ -18,13 +30,10 @@ import {
   type ServerVersion,
   type SidecarModeFlag,
 } from './cluster-version.ts';
-import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';
-import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { noOwnerLookup } from './owner-lookup.ts';
 import { buildServers } from './server.ts';
-import type { SidecarImage } from './sidecar-container.ts';
-import { openTlsSource, type TlsOptions } from './tls-source.ts';
+import { openTlsSource, type TlsOptions } from './tls/tls-source.ts';
 
 /** Cluster-wide defaults an admin may set: every key but the opt-in and our own status. */
 const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
@@ -160,7 +169,7 @@ export function parseWebhookArgs(args: string[], env: Io['env']): WebhookOptions
     metricsPort: port('metrics-port'),
     image,
     mode,
-    excludedNamespaces: new Set([...ALWAYS_EXCLUDED, ownNamespace, ...extra]),
+    excludedNamespaces: excludedNamespaces(ownNamespace, extra),
     kubeconfig: text('kubeconfig'),
     ownerLookupTimeoutMs: duration('owner-lookup-timeout'),
     ownerCacheTtlMs: duration('owner-cache-ttl'),
@@ -275,12 +284,12 @@ export const webhookCommand: Command = async (args, io) => {
     started = true;
   }
 
-  const cluster: ClusterContext = {
+  const cluster = clusterContext({
     defaults: options.defaults,
     excludedNamespaces: options.excludedNamespaces,
     image: options.image,
     mode,
-  };
+  });
   const metrics = createWebhookMetrics();
   const lookupOwner = kubeConfig
     ? (await import('./kube-owner-lookup.ts')).kubeOwnerLookup(kubeConfig, {

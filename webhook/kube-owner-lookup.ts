@@ -1,8 +1,8 @@
 import type { KubeConfig, KubernetesObject, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
+import { type KubeObject, workloadAnnotationsOf } from '../inject/workloads.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
-import { type KubeObject, workloadAnnotationsOf } from './workloads.ts';
 
 // The owner chains Kubernetes builds for pods. Only these are followed, and only these need
 // RBAC `get`: a custom controller's owner is a kind we know nothing about.

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { SkipReason } from '../inject/reasons.ts';
 import type { Outcome } from './admit.ts';
 import type { ToleratedReason } from './judge.ts';
-import type { SkipReason } from './reasons.ts';
 
 export interface WebhookMetrics {
   registry: Registry;

@@ -1,5 +1,5 @@
 import type { Operation } from 'fast-json-patch';
-import type { KubeObject } from './workloads.ts';
+import type { KubeObject } from '../inject/workloads.ts';
 
 // admission.k8s.io/v1 as far as we read and write it.
 

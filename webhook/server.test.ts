@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../contract/keys.ts';
+import { applyStrict, cluster } from '../inject/testing.ts';
 import {
   type Authority,
   type Issued,
@@ -17,7 +18,6 @@ import { createWebhookMetrics } from './metrics.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import type { AdmissionReview } from './review.ts';
 import { buildServers, type Servers } from './server.ts';
-import { applyStrict, cluster } from './testing.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));

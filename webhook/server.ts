@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type AdmissionRoutesOptions, admissionRoutes } from './admission-routes.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { opsRoutes } from './ops-routes.ts';
-import type { KeyPair } from './tls-files.ts';
+import type { KeyPair } from './tls/tls-files.ts';
 
 export interface ServersOptions extends AdmissionRoutesOptions {
   tls: KeyPair;

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYS } from '../../contract/keys.ts';
-import { decide } from '../../webhook/decide.ts';
-import { SIDECAR_ANNOTATIONS_DIR, SIDECAR_LOGS_PATH } from '../../webhook/names.ts';
-import { appPod, cluster } from '../../webhook/testing.ts';
+import { decide } from '../../inject/decide.ts';
+import { SIDECAR_ANNOTATIONS_DIR, SIDECAR_LOGS_PATH } from '../../inject/names.ts';
+import { appPod, cluster } from '../../inject/testing.ts';
 
 const run = promisify(execFile);
 const LOGWARD = new URL('../../cli/logward.ts', import.meta.url).pathname;

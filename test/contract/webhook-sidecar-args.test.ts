@@ -1,9 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KEYS } from '../../contract/keys.ts';
+import { decide } from '../../inject/decide.ts';
+import { appPod, cluster } from '../../inject/testing.ts';
 import { parseSidecarArgs } from '../../sidecar/flags.ts';
-import { decide } from '../../webhook/decide.ts';
-import { appPod, cluster } from '../../webhook/testing.ts';
 
 // The webhook writes the sidecar's command line and the sidecar parses it: one side's flag
 // spelling drifting from the other's would crash every injected pod, so both halves meet here.

@@ -49,8 +49,10 @@ const API_METHODS = new Set(
 );
 
 function sources(dir: string): { file: string; text: string }[] {
-  return readdirSync(join(ROOT, dir))
-    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && name !== 'testing.ts')
+  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter(
+      (name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !/(^|\/)testing(\.ts|\/)/.test(name),
+    )
     .map((name) => ({ file: `${dir}/${name}`, text: readFileSync(join(ROOT, dir, name), 'utf8') }));
 }
 
@@ -110,7 +112,7 @@ describe('RBAC: each rule has a code path that uses it', () => {
     expect(Object.fromEntries([...used].sort())).toMatchObject({
       'list /nodes': 'webhook/kube-nodes.ts: listNode',
       'watch /nodes': 'webhook/kube-nodes.ts: watch /api/v1/nodes',
-      'update /secrets': 'webhook/kube-tls.ts: replaceNamespacedSecret',
+      'update /secrets': 'webhook/tls/kube-tls.ts: replaceNamespacedSecret',
     });
   });
 

@@ -3,10 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../base/testing.ts';
 import { run } from '../cli/run.ts';
 import { BUILD_TIMEOUT_MS, buildTool, runOk } from '../test/deploy/tools.ts';
-import type { ClusterContext } from './admit.ts';
-import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';
-import { injectObject } from './inject.ts';
-import { DEFAULT_SIDECAR_IMAGE } from './injection-flags.ts';
+import { clusterContext } from './cluster-context.ts';
+import { injectObject } from './inject-object.ts';
+import { defaultInjection } from './injection-flags.ts';
 import type { KubeObject } from './workloads.ts';
 
 // `logward inject` against Kubernetes' own YAML reader (sigs.k8s.io/yaml, in kubecheck): what
@@ -16,12 +15,7 @@ import type { KubeObject } from './workloads.ts';
 const input = readFileSync(new URL('./fixtures/tricky-manifests.yaml', import.meta.url), 'utf8');
 
 /** What `logward inject` uses when given no flags. */
-const cluster: ClusterContext = {
-  defaults: {},
-  image: { image: DEFAULT_SIDECAR_IMAGE, pullPolicy: 'IfNotPresent' },
-  mode: 'native',
-  excludedNamespaces: new Set([...ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE]),
-};
+const cluster = clusterContext({ ...defaultInjection(), mode: 'native' });
 
 let kubecheck: string;
 beforeAll(async () => {

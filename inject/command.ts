@@ -5,9 +5,8 @@ import fastJsonPatch from 'fast-json-patch';
 import { parseAllDocuments } from 'yaml';
 import { InputError, UsageError, wrap } from '../base/errors.ts';
 import type { Command } from '../base/io.ts';
-import type { ClusterContext } from './admit.ts';
-import { ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE } from './excluded-namespaces.ts';
-import { type InjectOutcome, injectObject } from './inject.ts';
+import { clusterContext } from './cluster-context.ts';
+import { type InjectOutcome, injectObject } from './inject-object.ts';
 import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
 import type { KubeObject } from './workloads.ts';
 import { applySplices, KUBERNETES_YAML, type Splice, SpliceError, splicesFor } from './yaml-splice.ts';
@@ -53,12 +52,7 @@ export const injectCommand: Command = async (args, io) => {
     throw new UsageError(`--sidecar-mode: ${JSON.stringify(mode)} is not a mode; use native or classic`);
   }
   const { image, defaults } = parseInjectionFlags(values);
-  const cluster: ClusterContext = {
-    defaults,
-    image,
-    mode,
-    excludedNamespaces: new Set([...ALWAYS_EXCLUDED, DEFAULT_OWN_NAMESPACE]),
-  };
+  const cluster = clusterContext({ defaults, image, mode });
 
   let source: string;
   try {

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatProblems } from '../contract/policy.ts';
-import type { ClusterContext } from './admit.ts';
+import type { ClusterContext } from './cluster-context.ts';
 import { decide } from './decide.ts';
 import { SKIP_REASONS } from './reasons.ts';
 import {

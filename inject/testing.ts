@@ -1,7 +1,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { KEYS } from '../contract/keys.ts';
-import type { ClusterContext } from './admit.ts';
+import type { ClusterContext } from './cluster-context.ts';
 
 export const cluster: ClusterContext = {
   defaults: {},

@@ -42,6 +42,18 @@ export function defaultsHelp(): string[] {
   ];
 }
 
+/** What `logward inject` and the webhook use when no injection flag is given: the demo shows it. */
+export function defaultInjection(): { image: SidecarImage; defaults: Record<string, string> } {
+  return parseInjectionFlags(
+    Object.fromEntries(
+      Object.entries(INJECTION_FLAGS).map(([name, flag]) => [
+        name,
+        'default' in flag ? flag.default : undefined,
+      ]),
+    ),
+  );
+}
+
 /** Image and defaults from parsed flag values, each checked now and named on error. */
 export function parseInjectionFlags(values: Record<string, string | boolean | undefined>): {
   image: SidecarImage;

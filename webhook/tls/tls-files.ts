@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { wrap } from '../base/errors.ts';
+import { wrap } from '../../base/errors.ts';
 
 export interface KeyPair {
   cert: string;
