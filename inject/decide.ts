@@ -2,9 +2,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import { mergeAnnotations, resolveOptIn } from '../contract/opt-in.ts';
 import { type Problem, parsePolicy, type RawAnnotations, unknownKeyWarnings } from '../contract/policy.ts';
+import { classicSidecarBlocksCompletion } from './jobs.ts';
 import { addLogVolumeAndSidecar } from './mutate.ts';
 import { SIDECAR_CONTAINER } from './names.ts';
-import type { SkipReason } from './reasons.ts';
+import type { InjectionSkipReason } from './reasons.ts';
 import type { SidecarImage, SidecarMode } from './sidecar-container.ts';
 
 /** Everything `decide` knows beyond the pod itself; gathered by the caller, so decide stays pure. */
@@ -21,7 +22,7 @@ export interface DecideContext {
 
 export type Decision =
   | { kind: 'inject'; pod: V1Pod; notes: string[]; warnings: string[] }
-  | { kind: 'skip'; reasons: SkipReason[]; warnings: string[] }
+  | { kind: 'skip'; reasons: InjectionSkipReason[]; warnings: string[] }
   | { kind: 'invalid'; problems: Problem[]; warnings: string[] };
 
 /**
@@ -40,9 +41,7 @@ export type Decision =
  * the copies a controller leaves on the objects between never count.
  */
 export function decide(pod: V1Pod, context: DecideContext): Decision {
-  if (context.namespace !== undefined && context.excludedNamespaces.has(context.namespace)) {
-    return skip('namespace_excluded');
-  }
+  if (isExcluded(context)) return skip('namespace_excluded');
   const podAnnotations: RawAnnotations = pod.metadata?.annotations ?? {};
   const optIn = resolveOptIn(podAnnotations, context.workloadAnnotations);
   if (optIn.kind === 'invalid') return { kind: 'invalid', problems: [optIn.problem], warnings: [] };
@@ -56,8 +55,7 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   const parsed = parsePolicy(effective, context.defaults);
   if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems, warnings: parsed.warnings };
   if (!pod.spec?.containers?.length) return skip('no_containers', parsed.warnings);
-  // A classic sidecar never exits, so a pod that should run to completion never would.
-  if (context.mode === 'classic' && (pod.spec.restartPolicy ?? 'Always') !== 'Always') {
+  if (classicSidecarBlocksCompletion(pod, context.mode)) {
     return skip('classic_sidecar_blocks_job', parsed.warnings);
   }
 
@@ -83,6 +81,27 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   };
 }
 
+/**
+ * Whether the owner's annotations could change what `decide` says, so the webhook asks the API
+ * server only then: not for a pod in an excluded namespace, nor for one that says "false" for
+ * itself (the pod wins), nor for one without a controlling owner.
+ */
+export function needsOwner(
+  pod: V1Pod,
+  context: Pick<DecideContext, 'namespace' | 'excludedNamespaces'>,
+): boolean {
+  if (isExcluded(context)) return false;
+  if (pod.metadata?.annotations?.[KEYS.inject] === 'false') return false;
+  return (pod.metadata?.ownerReferences ?? []).some((ref) => ref.controller);
+}
+
+function isExcluded({
+  namespace,
+  excludedNamespaces,
+}: Pick<DecideContext, 'namespace' | 'excludedNamespaces'>) {
+  return namespace !== undefined && excludedNamespaces.has(namespace);
+}
+
 export function isInjected(pod: V1Pod): boolean {
   if (pod.metadata?.annotations?.[KEYS.status] === STATUS_INJECTED) return true;
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
@@ -94,6 +113,6 @@ function isWindows(pod: V1Pod): boolean {
   return pod.spec?.os?.name === 'windows' || pod.spec?.nodeSelector?.['kubernetes.io/os'] === 'windows';
 }
 
-function skip(reason: SkipReason, warnings: string[] = []): Decision {
+function skip(reason: InjectionSkipReason, warnings: string[] = []): Decision {
   return { kind: 'skip', reasons: [reason], warnings };
 }

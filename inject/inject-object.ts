@@ -1,16 +1,8 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import { formatProblems } from '../contract/policy.ts';
 import type { ClusterContext } from './cluster-context.ts';
-import { decide } from './decide.ts';
 import { SKIP_REASONS } from './reasons.ts';
-import {
-  describeObject,
-  isWorkloadKind,
-  type KubeObject,
-  podTemplateOf,
-  withPodTemplate,
-  workloadAnnotationsOf,
-} from './workloads.ts';
+import { decideSubject, subjectOf } from './subject.ts';
+import type { KubeObject } from './workloads.ts';
 
 export type InjectOutcome =
   | { kind: 'injected'; object: KubeObject; notes: string[]; warnings: string[] }
@@ -18,53 +10,34 @@ export type InjectOutcome =
   | { kind: 'invalid'; message: string };
 
 /**
- * One manifest object through the webhook's own decision: a Pod is decided as itself, a
- * workload through its pod template with its own annotations as the owner's. Anything else,
- * and anything not opted in, comes back unchanged.
+ * One manifest object through the webhook's own decision (subject.ts says what is decided), or
+ * each item of a `kind: List`. Anything else, and anything not opted in, comes back unchanged.
  */
 export function injectObject(object: KubeObject, cluster: ClusterContext): InjectOutcome {
-  const namespace = object.metadata?.namespace;
-  const name = describeObject(object);
   if (object.kind === 'List' && Array.isArray(object.items)) {
     return injectList(object, cluster);
   }
-  let pod: V1Pod;
-  let workloadAnnotations = {};
-  if (object.kind === 'Pod' && (object.apiVersion ?? 'v1') === 'v1') {
-    pod = object as V1Pod;
-  } else if (isWorkloadKind(object.kind)) {
-    const template = podTemplateOf(object);
-    if (!template) return { kind: 'unchanged' };
-    pod = { metadata: template.metadata ?? {}, spec: template.spec } as V1Pod;
-    workloadAnnotations = workloadAnnotationsOf(object);
-  } else {
-    return { kind: 'unchanged' };
-  }
-
-  const decision = decide(pod, { ...cluster, namespace, workloadAnnotations });
+  const subject = subjectOf(object);
+  if (!subject) return { kind: 'unchanged' };
+  const { name } = subject;
+  const decision = decideSubject(subject, cluster);
   switch (decision.kind) {
     case 'invalid':
       return { kind: 'invalid', message: `${name}: ${formatProblems(decision.problems)}` };
     case 'skip': {
-      const reason = decision.reasons[0]!;
-      const quiet = reason === 'not_opted_in' || reason === 'opted_out';
+      const reason = SKIP_REASONS[decision.reasons[0]!];
       return {
         kind: 'unchanged',
-        ...(quiet ? {} : { note: `${name} left unchanged: ${SKIP_REASONS[reason]}` }),
+        ...(reason.offline === 'quiet' ? {} : { note: `${name} left unchanged: ${reason.text}` }),
       };
     }
-    case 'inject': {
-      const injected =
-        object.kind === 'Pod'
-          ? (decision.pod as KubeObject)
-          : withPodTemplate(object, { metadata: decision.pod.metadata, spec: decision.pod.spec });
+    case 'inject':
       return {
         kind: 'injected',
-        object: injected,
+        object: subject.withPod(decision.pod),
         notes: decision.notes.map((n) => `${name}: ${n}`),
         warnings: decision.warnings,
       };
-    }
   }
 }
 

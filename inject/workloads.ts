@@ -1,5 +1,6 @@
 import type { V1ObjectMeta, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
+import { JOB_WORKLOADS } from './jobs.ts';
 
 /** Any Kubernetes object as it arrives in JSON: we read only apiVersion, kind and metadata. */
 export interface KubeObject {
@@ -10,41 +11,48 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-/**
- * Where each workload kind keeps its pod template. A Pod is its own template; a CronJob's is
- * two levels down. One table serves the validating webhook and `logward inject`.
- */
-const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-};
-
-export const WORKLOAD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
-
-export function isWorkloadKind(kind: string | undefined): boolean {
-  return kind !== undefined && kind in TEMPLATE_PATHS;
+/** A kind of workload that makes pods from a template. */
+export interface WorkloadKind {
+  /** Its apiVersion: the owner lookup follows exactly these kinds up a pod's owner chain. */
+  apiVersion: string;
+  /** Where it keeps its pod template. */
+  template: readonly string[];
+  /** Annotations of an object between the workload and its pods, which count as the workload's too. */
+  between?: readonly string[];
 }
 
-/** The pod template of a workload, or undefined when the kind has none or it is missing. */
-export function podTemplateOf(object: KubeObject): V1PodTemplateSpec | undefined {
-  const path = TEMPLATE_PATHS[object.kind ?? ''];
+/**
+ * The workloads Logward reads: one table serves the validating webhook, `logward inject` and the
+ * owner lookup. A Pod is its own template; Jobs and CronJobs are in jobs.ts.
+ */
+export const WORKLOADS: Readonly<Record<string, WorkloadKind>> = {
+  Deployment: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
+  StatefulSet: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
+  DaemonSet: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
+  ReplicaSet: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
+  ...JOB_WORKLOADS,
+};
+
+export function isWorkloadKind(kind: string | undefined): kind is string {
+  return kind !== undefined && Object.hasOwn(WORKLOADS, kind);
+}
+
+/** The pod template of a workload of kind `kind`, or undefined when it is missing. */
+export function podTemplateOf(object: KubeObject, kind = object.kind): V1PodTemplateSpec | undefined {
+  const path = isWorkloadKind(kind) ? WORKLOADS[kind]!.template : undefined;
   if (!path) return undefined;
-  let node: unknown = object;
-  for (const field of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[field];
-  }
+  const node = at(object, path);
   return node !== null && typeof node === 'object' ? (node as V1PodTemplateSpec) : undefined;
 }
 
 /** Returns a copy of `object` whose pod template is `template`. */
-export function withPodTemplate<T extends KubeObject>(object: T, template: V1PodTemplateSpec): T {
-  const path = TEMPLATE_PATHS[object.kind ?? ''];
-  if (!path) throw new Error(`kind ${object.kind} has no pod template`);
+export function withPodTemplate<T extends KubeObject>(
+  object: T,
+  template: V1PodTemplateSpec,
+  kind = object.kind,
+): T {
+  if (!isWorkloadKind(kind)) throw new Error(`kind ${kind} has no pod template`);
+  const path = WORKLOADS[kind]!.template;
   const copy = structuredClone(object);
   let node = copy as Record<string, unknown>;
   for (const field of path.slice(0, -1)) node = node[field] as Record<string, unknown>;
@@ -52,14 +60,12 @@ export function withPodTemplate<T extends KubeObject>(object: T, template: V1Pod
   return copy;
 }
 
-/** A CronJob's pods are owned by Jobs made from its jobTemplate, so both levels count. */
-export function workloadAnnotationsOf(object: KubeObject): RawAnnotations {
+/** The workload's own annotations, and those of what it makes between itself and its pods. */
+export function workloadAnnotationsOf(object: KubeObject, kind = object.kind): RawAnnotations {
   const own = object.metadata?.annotations ?? {};
-  if (object.kind !== 'CronJob') return own;
-  const jobTemplate = (
-    object.spec as { jobTemplate?: { metadata?: { annotations?: Record<string, string> } } } | undefined
-  )?.jobTemplate;
-  return { ...own, ...(jobTemplate?.metadata?.annotations ?? {}) };
+  const between = isWorkloadKind(kind) ? WORKLOADS[kind]!.between : undefined;
+  if (!between) return own;
+  return { ...own, ...((at(object, between) as Record<string, string> | undefined) ?? {}) };
 }
 
 /** `Deployment shop/web`: how messages name an object. */
@@ -69,4 +75,13 @@ export function describeObject(object: Pick<KubeObject, 'kind' | 'metadata'>, na
     object.metadata?.name ??
     (object.metadata?.generateName ? `${object.metadata.generateName}*` : '<unnamed>');
   return `${object.kind ?? 'object'} ${ns ? `${ns}/` : ''}${name}`;
+}
+
+function at(object: unknown, path: readonly string[]): unknown {
+  let node = object;
+  for (const field of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[field];
+  }
+  return node;
 }

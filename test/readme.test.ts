@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE } from '../contract/reference.ts';
+import { SKIP_REASONS } from '../inject/reasons.ts';
 import { helpText as sidecarHelp } from '../sidecar/flags.ts';
 import { createMetrics as createSidecarMetrics } from '../sidecar/metrics.ts';
 import { webhookHelp } from '../webhook/command.ts';
@@ -66,6 +67,12 @@ describe('README', () => {
       .filter((name) => name.startsWith('logward_'));
     expect(names.length).toBeGreaterThan(10);
     expect(names.filter((name) => !readme.includes(name))).toEqual([]);
+  });
+
+  it('lists every reason the webhook leaves a pod alone for, as its metric counts them', () => {
+    const line = readme.split('\n').find((l) => l.startsWith('| `logward_webhook_skips_total{reason}` |'));
+    const listed = [...(line ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(Object.keys(SKIP_REASONS).sort());
   });
 
   it('"Try the webhook by hand" works as written', async () => {

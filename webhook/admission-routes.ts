@@ -96,7 +96,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
         name: request.name || request.object?.metadata?.name || request.object?.metadata?.generateName,
         dryRun: request.dryRun ?? false,
         outcome: admitted.outcome,
-        reasons: admitted.reasons?.map((reason) => SKIP_REASONS[reason]),
+        reasons: admitted.reasons?.map((reason) => SKIP_REASONS[reason].text),
         tolerated: admitted.tolerated,
         notes: admitted.notes,
         message: admitted.verdict.status?.message,

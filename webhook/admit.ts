@@ -1,34 +1,38 @@
-import type { V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { isOurKey, KEYS } from '../contract/keys.ts';
 import { mergeAnnotations } from '../contract/opt-in.ts';
-import { formatProblems, type Problem, type RawAnnotations } from '../contract/policy.ts';
+import { formatProblems, type Problem } from '../contract/policy.ts';
 import type { ClusterContext } from '../inject/cluster-context.ts';
-import { type Decision, decide } from '../inject/decide.ts';
+import { type Decision, needsOwner } from '../inject/decide.ts';
 import { diffPatch } from '../inject/patch.ts';
-import { SKIP_REASONS, type SkipReason } from '../inject/reasons.ts';
-import {
-  describeObject,
-  isWorkloadKind,
-  type KubeObject,
-  podTemplateOf,
-  workloadAnnotationsOf,
-} from '../inject/workloads.ts';
+import { type InjectionSkipReason, SKIP_REASONS } from '../inject/reasons.ts';
+import { decideSubject, type Subject, subjectOf } from '../inject/subject.ts';
+import { isWorkloadKind } from '../inject/workloads.ts';
 import { type JudgeFacts, judge, type ToleratedReason, toleratedWarning } from './judge.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import { type AdmissionRequest, allowed, denied, patched, type Verdict, withWarnings } from './review.ts';
 
-export type Outcome = 'injected' | 'skipped' | 'denied' | 'tolerated' | 'errored' | 'allowed' | 'ignored';
+/** How a review ended: the `outcome` label of logward_webhook_reviews_total. */
+export type ReviewOutcome =
+  | 'injected'
+  | 'skipped'
+  | 'denied'
+  | 'tolerated'
+  | 'errored'
+  | 'allowed'
+  | 'ignored';
 
 export interface Admitted {
   verdict: Verdict;
-  outcome: Outcome;
-  reasons?: SkipReason[];
+  outcome: ReviewOutcome;
+  reasons?: InjectionSkipReason[];
   /** Why invalid settings were allowed rather than refused (see judge.ts). */
   tolerated?: ToleratedReason[];
   notes?: string[];
   /** Set when the owner lookup failed and the pod's own annotations were used alone. */
   ownerLookupError?: unknown;
 }
+
+const IGNORED: Admitted = { verdict: allowed(), outcome: 'ignored' };
 
 /**
  * POST /mutate: a Pod CREATE gets the volume and sidecar if it (or its workload) opted in.
@@ -39,33 +43,20 @@ export async function admitPod(
   cluster: ClusterContext,
   lookupOwner: OwnerLookup,
 ): Promise<Admitted> {
-  if (request.kind.kind !== 'Pod' || request.subResource || request.operation !== 'CREATE') {
-    return { verdict: allowed(), outcome: 'ignored' };
-  }
-  const pod = request.object as V1Pod | undefined;
-  if (!pod) throw new Error('request.object is missing for a Pod CREATE');
-  const namespace = request.namespace ?? pod.metadata?.namespace;
-  if (namespace !== undefined && cluster.excludedNamespaces.has(namespace)) {
-    return { verdict: allowed(), outcome: 'skipped', reasons: ['namespace_excluded'] };
-  }
+  if (request.kind.kind !== 'Pod' || request.subResource || request.operation !== 'CREATE') return IGNORED;
+  if (!request.object) throw new Error('request.object is missing for a Pod CREATE');
+  const subject = subjectOf(request.object, 'Pod', request.namespace);
+  if (!subject) return IGNORED;
 
-  let workloadAnnotations: RawAnnotations = {};
   let ownerLookupError: unknown;
-  if (needsOwner(pod)) {
+  if (needsOwner(subject.pod, { ...cluster, namespace: subject.namespace })) {
     try {
-      workloadAnnotations = await lookupOwner(pod, namespace);
+      subject.workloadAnnotations = await lookupOwner(subject.pod, subject.namespace);
     } catch (error) {
       ownerLookupError = error;
     }
   }
-  const decision = decide(pod, { ...cluster, namespace, workloadAnnotations });
-  const facts: JudgeFacts = {
-    controlled: isControlled(pod),
-    previous: undefined,
-    own: mergeAnnotations(workloadAnnotations, pod.metadata?.annotations ?? {}),
-    defaults: cluster.defaults,
-  };
-  const admitted = verdictFor(decision, pod, describeObject(pod, namespace), facts);
+  const admitted = answer('mutate', decideSubject(subject, cluster), subject, factsOf(subject, cluster));
   if (ownerLookupError !== undefined) {
     admitted.ownerLookupError = ownerLookupError;
     admitted.verdict = withWarnings(admitted.verdict, [
@@ -75,22 +66,65 @@ export async function admitPod(
   return admitted;
 }
 
-function verdictFor(decision: Decision, pod: V1Pod, name: string, facts: JudgeFacts): Admitted {
+/**
+ * POST /validate: the same contract checked when a workload is applied, where a human sees the
+ * message and the warnings (pods are created by controllers, whose warnings nobody reads).
+ */
+export function validateWorkload(request: AdmissionRequest, cluster: ClusterContext): Admitted {
+  const { kind } = request.kind;
+  if (
+    !request.object ||
+    !isWorkloadKind(kind) ||
+    request.subResource ||
+    !['CREATE', 'UPDATE'].includes(request.operation)
+  ) {
+    return IGNORED;
+  }
+  const subject = subjectOf(request.object, kind, request.namespace);
+  if (!subject) return IGNORED;
+  const previous =
+    request.operation === 'UPDATE' ? previousProblems(request.oldObject, kind, request, cluster) : undefined;
+  return answer('validate', decideSubject(subject, cluster), subject, factsOf(subject, cluster, previous));
+}
+
+/**
+ * A decision as each route answers it, `outcome` being its metrics label. /mutate answers the
+ * API server on behalf of a controller: the patch, or nothing to patch. /validate answers
+ * whoever applies a workload: never a patch, but the notes, and the skip reasons SKIP_REASONS
+ * says are worth knowing, as warnings. Invalid settings go to the judge on both.
+ */
+function answer(
+  route: 'mutate' | 'validate',
+  decision: Decision,
+  subject: Subject,
+  facts: JudgeFacts,
+): Admitted {
   switch (decision.kind) {
-    case 'inject':
-      return {
-        verdict: withWarnings(patched(diffPatch(pod, decision.pod)), decision.warnings),
-        outcome: 'injected',
-        notes: decision.notes,
-      };
-    case 'skip':
-      return {
-        verdict: withWarnings(allowed(), decision.warnings),
-        outcome: 'skipped',
-        reasons: decision.reasons,
-      };
     case 'invalid':
-      return judged(decision.problems, decision.warnings, name, facts);
+      return judged(decision.problems, decision.warnings, subject.name, facts);
+    case 'inject':
+      return route === 'mutate'
+        ? {
+            verdict: withWarnings(patched(diffPatch(subject.pod, decision.pod)), decision.warnings),
+            outcome: 'injected',
+            notes: decision.notes,
+          }
+        : { verdict: withWarnings(allowed(), [...decision.warnings, ...decision.notes]), outcome: 'allowed' };
+    case 'skip': {
+      const { reasons, warnings } = decision;
+      if (route === 'mutate')
+        return { verdict: withWarnings(allowed(), warnings), outcome: 'skipped', reasons };
+      const reason = reasons[0]!;
+      const row = SKIP_REASONS[reason];
+      if (row.atApply === 'ignore') return IGNORED;
+      const told = row.atApply === 'warn' ? [`Logward will not inject ${subject.name}: ${row.text}`] : [];
+      if (reason === 'not_opted_in' && hasOurKeys(subject)) {
+        told.push(
+          `${subject.name} has Logward annotations but no ${KEYS.inject}: "true"; Logward leaves it alone`,
+        );
+      }
+      return { verdict: withWarnings(allowed(), [...warnings, ...told]), outcome: 'allowed', reasons };
+    }
   }
 }
 
@@ -116,94 +150,31 @@ function judged(problems: Problem[], warnings: string[], name: string, facts: Ju
   };
 }
 
-/** A pod that says "false" for itself, or carries no owner, needs no API call. */
-function needsOwner(pod: V1Pod): boolean {
-  if (pod.metadata?.annotations?.[KEYS.inject] === 'false') return false;
-  return isControlled(pod);
-}
-
-function isControlled(object: Pick<KubeObject, 'metadata'>): boolean {
-  return (object.metadata?.ownerReferences ?? []).some((ref) => ref.controller);
-}
-
-/**
- * POST /validate: the same contract checked when a workload is applied, where a human sees the
- * message and the warnings (pods are created by controllers, whose warnings nobody reads).
- */
-export function validateWorkload(request: AdmissionRequest, cluster: ClusterContext): Admitted {
-  const object = request.object;
-  if (
-    !object ||
-    !isWorkloadKind(request.kind.kind) ||
-    request.subResource ||
-    !['CREATE', 'UPDATE'].includes(request.operation)
-  ) {
-    return { verdict: allowed(), outcome: 'ignored' };
-  }
-  const namespace = request.namespace ?? object.metadata?.namespace;
-  if (namespace !== undefined && cluster.excludedNamespaces.has(namespace))
-    return { verdict: allowed(), outcome: 'ignored' };
-  const template = podTemplateOf(object);
-  if (!template) return { verdict: allowed(), outcome: 'ignored' };
-
-  const decision = decideTemplate(object, template, cluster, namespace);
-  const name = describeObject(object, namespace);
-  switch (decision.kind) {
-    case 'invalid': {
-      const facts: JudgeFacts = {
-        controlled: isControlled(object),
-        previous:
-          request.operation === 'UPDATE'
-            ? previousProblems(request.oldObject, cluster, namespace)
-            : undefined,
-        own: mergeAnnotations(workloadAnnotationsOf(object), template.metadata?.annotations ?? {}),
-        defaults: cluster.defaults,
-      };
-      return judged(decision.problems, decision.warnings, name, facts);
-    }
-    case 'inject':
-      return {
-        verdict: withWarnings(allowed(), [...decision.warnings, ...decision.notes]),
-        outcome: 'allowed',
-      };
-    case 'skip': {
-      const warnings = [...decision.warnings];
-      const reason = decision.reasons[0]!;
-      if (reason === 'classic_sidecar_blocks_job' || reason === 'windows_pod')
-        warnings.push(`Logward will not inject ${name}: ${SKIP_REASONS[reason]}`);
-      if (reason === 'not_opted_in' && hasOurKeys(template, workloadAnnotationsOf(object))) {
-        warnings.push(
-          `${name} has Logward annotations but no ${KEYS.inject}: "true"; Logward leaves it alone`,
-        );
-      }
-      return { verdict: withWarnings(allowed(), warnings), outcome: 'allowed', reasons: decision.reasons };
-    }
-  }
-}
-
-/** A workload decided through its pod template, its own annotations standing for the owner's. */
-function decideTemplate(
-  object: KubeObject,
-  template: V1PodTemplateSpec,
-  cluster: ClusterContext,
-  namespace: string | undefined,
-): Decision {
-  const pod: V1Pod = { metadata: template.metadata ?? {}, spec: template.spec } as V1Pod;
-  return decide(pod, { ...cluster, namespace, workloadAnnotations: workloadAnnotationsOf(object) });
+function factsOf(subject: Subject, cluster: ClusterContext, previous?: readonly Problem[]): JudgeFacts {
+  return {
+    controlled: subject.controlled,
+    previous,
+    own: mergeAnnotations(subject.workloadAnnotations, subject.pod.metadata?.annotations ?? {}),
+    defaults: cluster.defaults,
+  };
 }
 
 /** What was already wrong before an UPDATE: not refused again, whoever sends the update. */
 function previousProblems(
-  old: KubeObject | undefined,
+  old: AdmissionRequest['oldObject'],
+  kind: string,
+  request: AdmissionRequest,
   cluster: ClusterContext,
-  namespace: string | undefined,
 ): Problem[] {
-  const template = old && podTemplateOf(old);
-  if (!old || !template) return [];
-  const decision = decideTemplate(old, template, cluster, namespace);
+  const subject = old && subjectOf(old, kind, request.namespace ?? request.object?.metadata?.namespace);
+  if (!subject) return [];
+  const decision = decideSubject(subject, cluster);
   return decision.kind === 'invalid' ? decision.problems : [];
 }
 
-function hasOurKeys(template: V1PodTemplateSpec, workload: RawAnnotations): boolean {
-  return [...Object.keys(template.metadata?.annotations ?? {}), ...Object.keys(workload)].some(isOurKey);
+function hasOurKeys(subject: Subject): boolean {
+  return [
+    ...Object.keys(subject.pod.metadata?.annotations ?? {}),
+    ...Object.keys(subject.workloadAnnotations),
+  ].some(isOurKey);
 }

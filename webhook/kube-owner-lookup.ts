@@ -1,19 +1,15 @@
 import type { KubeConfig, KubernetesObject, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
-import { type KubeObject, workloadAnnotationsOf } from '../inject/workloads.ts';
+import { type KubeObject, WORKLOADS, workloadAnnotationsOf } from '../inject/workloads.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 
-// The owner chains Kubernetes builds for pods. Only these are followed, and only these need
-// RBAC `get`: a custom controller's owner is a kind we know nothing about.
-export const FOLLOWED: ReadonlySet<string> = new Set([
-  'apps/v1/ReplicaSet',
-  'apps/v1/Deployment',
-  'apps/v1/StatefulSet',
-  'apps/v1/DaemonSet',
-  'batch/v1/Job',
-  'batch/v1/CronJob',
-]);
+// The owner chains Kubernetes builds for pods: the workload kinds Logward reads (workloads.ts).
+// Only these are followed, and only these need RBAC `get`: a custom controller's owner is a kind
+// we know nothing about.
+export const FOLLOWED: ReadonlySet<string> = new Set(
+  Object.entries(WORKLOADS).map(([kind, { apiVersion }]) => `${apiVersion}/${kind}`),
+);
 
 export interface KubeOwnerLookupOptions {
   /** The whole chain must resolve within this; admission has a few seconds in all. */

@@ -1,12 +1,12 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { SkipReason } from '../inject/reasons.ts';
-import type { Outcome } from './admit.ts';
+import type { InjectionSkipReason } from '../inject/reasons.ts';
+import type { ReviewOutcome } from './admit.ts';
 import type { ToleratedReason } from './judge.ts';
 
 export interface WebhookMetrics {
   registry: Registry;
-  observeReview(route: 'mutate' | 'validate', outcome: Outcome, seconds: number): void;
-  observeSkip(reason: SkipReason): void;
+  observeReview(route: 'mutate' | 'validate', outcome: ReviewOutcome, seconds: number): void;
+  observeSkip(reason: InjectionSkipReason): void;
   observeOwnerLookupFailure(): void;
   observeTolerated(route: 'mutate' | 'validate', reason: ToleratedReason): void;
   observeTurnedAway(status: number): void;

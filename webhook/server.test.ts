@@ -31,11 +31,14 @@ beforeAll(async () => {
 });
 afterAll(() => tls.remove());
 
-function servers(lookupOwner: OwnerLookup = async () => ({})): Servers {
+function servers(
+  lookupOwner: OwnerLookup = async () => ({}),
+  mode: 'native' | 'classic' = 'native',
+): Servers {
   return buildServers({
     tls: serving,
     logger: pino({ level: 'silent' }),
-    cluster,
+    cluster: { ...cluster, mode },
     lookupOwner,
     metrics: createWebhookMetrics(),
   });
@@ -450,6 +453,111 @@ describe('POST /validate', () => {
         'Deployment shop/going has Logward annotations but no logward.io/inject: "true"; Logward leaves it alone',
       ],
     });
+  });
+});
+
+describe('a pod or workload left alone, as each route answers it', () => {
+  const metricsOf = async (s: Servers) => (await s.ops.inject({ method: 'GET', url: '/metrics' })).body;
+  const workload = (kind: string, group: string, namespace: string, template: Record<string, unknown>) => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'w1',
+      kind: { group, version: 'v1', kind },
+      namespace,
+      operation: 'CREATE',
+      object: {
+        apiVersion: `${group}/v1`,
+        kind,
+        metadata: { name: 'report', namespace },
+        spec: { template },
+      },
+    },
+  });
+  const optedIn = { annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' } };
+
+  it('skips a pod in an excluded namespace without asking the API server for its owner', async () => {
+    let lookups = 0;
+    const s = servers(async () => {
+      lookups++;
+      return {};
+    });
+    const input = fixture('pod-review.json');
+    input.request.namespace = 'kube-system';
+    input.request.object.metadata.namespace = 'kube-system';
+    input.request.object.metadata.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'going-7d9f', uid: 'u', controller: true },
+    ];
+    const { body } = await review(s, '/mutate', input);
+    expect(body.response).toEqual({ uid: input.request.uid, allowed: true });
+    expect(lookups).toBe(0);
+    const metrics = await metricsOf(s);
+    expect(metrics).toMatch(/^logward_webhook_reviews_total\{route="mutate",outcome="skipped"\} 1$/m);
+    expect(metrics).toMatch(/^logward_webhook_skips_total\{reason="namespace_excluded"\} 1$/m);
+  });
+
+  it('ignores a workload in an excluded namespace, invalid settings and all', async () => {
+    const s = servers();
+    const { body } = await review(
+      s,
+      '/validate',
+      workload('Deployment', 'apps', 'kube-system', {
+        metadata: { annotations: { [KEYS.inject]: 'true', [KEYS.maxAge]: '7days' } },
+        spec: { containers: [{ name: 'app', image: 'app' }] },
+      }),
+    );
+    expect(body.response).toEqual({ uid: 'w1', allowed: true });
+    const metrics = await metricsOf(s);
+    expect(metrics).toMatch(/^logward_webhook_reviews_total\{route="validate",outcome="ignored"\} 1$/m);
+    expect(metrics).not.toMatch(/^logward_webhook_skips_total\{/m);
+  });
+
+  it('warns whoever applies a Job that a classic sidecar would keep from completing', async () => {
+    const s = servers(undefined, 'classic');
+    const { body } = await review(
+      s,
+      '/validate',
+      workload('Job', 'batch', 'shop', {
+        metadata: optedIn,
+        spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'app' }] },
+      }),
+    );
+    expect(body.response).toEqual({
+      uid: 'w1',
+      allowed: true,
+      warnings: [
+        'Logward will not inject Job shop/report: the pod runs to completion and sidecars are classic containers here: a classic sidecar would keep it from ever completing',
+      ],
+    });
+    expect(await metricsOf(s)).toMatch(
+      /^logward_webhook_skips_total\{reason="classic_sidecar_blocks_job"\} 1$/m,
+    );
+  });
+
+  it('warns whoever applies a Windows workload, and says nothing of one that opts out', async () => {
+    const windows = await review(
+      servers(),
+      '/validate',
+      workload('Deployment', 'apps', 'shop', {
+        metadata: optedIn,
+        spec: {
+          nodeSelector: { 'kubernetes.io/os': 'windows' },
+          containers: [{ name: 'app', image: 'app' }],
+        },
+      }),
+    );
+    expect(windows.body.response.warnings).toEqual([
+      'Logward will not inject Deployment shop/report: the pod runs on Windows (spec.os.name or a kubernetes.io/os nodeSelector) and the sidecar is a Linux container',
+    ]);
+    const optedOut = await review(
+      servers(),
+      '/validate',
+      workload('Deployment', 'apps', 'shop', {
+        metadata: { annotations: { [KEYS.inject]: 'false', [KEYS.logDir]: '/log' } },
+        spec: { containers: [{ name: 'app', image: 'app' }] },
+      }),
+    );
+    expect(optedOut.body.response).toEqual({ uid: 'w1', allowed: true });
   });
 });
 
