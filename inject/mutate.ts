@@ -7,11 +7,11 @@ import type {
 } from '@kubernetes/client-node';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import type { Policy, Problem, RawAnnotations } from '../contract/policy.ts';
+import { SIDECAR_METRICS_PORT } from '../contract/sidecar-port.ts';
 import { cleanMountPath, existingLogVolume } from './log-volume.ts';
 import {
   ANNOTATIONS_FILE,
   ANNOTATIONS_VOLUME,
-  DEFAULT_METRICS_PORT,
   FALLBACK_UID,
   LOGS_VOLUME,
   SIDECAR_LOGS_PATH,
@@ -189,7 +189,7 @@ function chooseMetricsPort(spec: V1PodSpec): number {
       (c.ports ?? []).map((p) => p.containerPort),
     ),
   );
-  let port = DEFAULT_METRICS_PORT;
+  let port = SIDECAR_METRICS_PORT;
   while (used.has(port)) port++;
   return port;
 }

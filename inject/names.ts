@@ -7,7 +7,6 @@ export const SIDECAR_LOGS_PATH = '/var/logward/logs';
 export const SIDECAR_ANNOTATIONS_DIR = '/etc/logward';
 export const ANNOTATIONS_FILE = 'annotations';
 export const METRICS_PORT_NAME = 'logward-metrics';
-export const DEFAULT_METRICS_PORT = 9102;
 /** `nonroot` in distroless images: used when the app's own user is unknown or root. */
 export const FALLBACK_UID = 65532;
 

@@ -6,10 +6,9 @@ import { UsageError } from '../base/errors.ts';
 import { KEYS, type Key, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
 import type { RawAnnotations } from '../contract/policy.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
+import { SIDECAR_METRICS_PORT as DEFAULT_METRICS_PORT } from '../contract/sidecar-port.ts';
 
 export const POLICY_KEYS = SIDECAR_POLICY_KEYS;
-
-export const DEFAULT_METRICS_PORT = 9102;
 
 export interface SidecarArgs {
   help: boolean;

@@ -53,5 +53,3 @@ export function createAdmissionGate(limits: ServerLimits) {
     held: () => ({ inFlight, largeBytes }),
   };
 }
-
-export type AdmissionGate = ReturnType<typeof createAdmissionGate>;

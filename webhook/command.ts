@@ -8,8 +8,6 @@ import { UsageError, wrap } from '../base/errors.ts';
 import type { Command, Io } from '../base/io.ts';
 import { VERSION } from '../base/version.ts';
 import { parseDuration } from '../contract/duration.ts';
-import { KEYS, type Key, shortName } from '../contract/keys.ts';
-import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
 import {
   ALWAYS_EXCLUDED,
   clusterContext,
@@ -35,11 +33,6 @@ import { noOwnerLookup } from './owner-lookup.ts';
 import { buildServers } from './server.ts';
 import { openTlsSource, type TlsOptions } from './tls/tls-source.ts';
 
-/** Cluster-wide defaults an admin may set: every key but the opt-in and our own status. */
-const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
-  (k) => k !== KEYS.inject && k !== KEYS.status,
-);
-
 const FLAGS = {
   ...INJECTION_FLAGS,
   'tls-cert': { type: 'string' },
@@ -63,12 +56,6 @@ const FLAGS = {
 } as const;
 
 export function webhookHelp(): string {
-  const _defaults = DEFAULTABLE.map((key) => {
-    return (
-      `  --default-${shortName(key)}=VALUE`.padEnd(40) +
-      `default for ${key} (built in: ${BUILTIN_DEFAULTS[key] ?? 'none'})`
-    );
-  });
   return [
     'Usage: logward webhook (--tls-cert FILE --tls-key FILE | --tls-secret NAME) [flags]',
     '',
