@@ -2,15 +2,18 @@
 // runc, an emptyDir, a native sidecar, the API server through the kubernetes Service) without
 // routing anything off its bridge, and it leaves the machine as it found it, even when the
 // test fails with pods still running and kubelet and containerd gone.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type HostState, leftovers, readHostState } from './host.ts';
-import { type RealNode, startNode } from './node.ts';
-import { isAlive } from './record.ts';
+import { cleanStaleRuns, type RealNode, startNode } from './node.ts';
+import { findRecords, isAlive } from './record.ts';
 import { eventually, podJson, restrictedNamespace } from './workloads.ts';
 
 const images = inject('nodeImages');
+const ABANDONED_RUN = new URL('./fixtures/abandoned-run.ts', import.meta.url).pathname;
 let before: HostState;
 let node: RealNode;
 
@@ -101,5 +104,37 @@ describe('a real node', () => {
     expect(leftovers(before, after)).toEqual([]);
     expect(record.processes.filter((p) => isAlive(p.pid))).toEqual([]);
     expect(existsSync(record.dir)).toBe(false);
+  });
+
+  it('cleans up after a test process killed with its node up, at the next start', async () => {
+    const beforeCrash = await readHostState();
+    const archives = [images.pause!, images.going!].map((i) => ({ ref: i.ref, archive: i.archive }));
+    const child = spawn(process.execPath, [ABANDONED_RUN, JSON.stringify(archives)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    await eventually(
+      'the abandoned run to be ready',
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`abandoned-run.ts exited with ${child.exitCode}: ${out}`);
+        return out.includes('ready ') ? true : undefined;
+      },
+      300_000,
+    );
+    const [record] = (await findRecords()).filter((r) => r.ownerPid === child.pid);
+    expect(record, 'the abandoned run left its record').toBeDefined();
+    expect(leftovers(beforeCrash, await readHostState()).length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await exited;
+
+    await cleanStaleRuns();
+    expect(leftovers(beforeCrash, await readHostState())).toEqual([]);
+    expect(record!.processes.filter((p) => isAlive(p.pid))).toEqual([]);
+    expect(existsSync(record!.dir)).toBe(false);
   });
 });

@@ -12,7 +12,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, statfs, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,7 @@ export async function startNode(options: StartOptions): Promise<RealNode> {
   await cleanStaleRuns();
   const binaries = await buildNodeBinaries();
 
+  await requireDiskFilesystem(tmpdir());
   const dir = await mkdtemp(join(tmpdir(), RUN_DIR_PREFIX));
   const before = await readHostState();
   const record: RunRecord = {
@@ -404,6 +405,19 @@ async function boot(
       return stopping;
     },
   };
+}
+
+/**
+ * kubelet keeps emptyDirs under the run's directory: on tmpfs they would count against memory,
+ * and the sidecar's lossless capping (fallocate collapse-range) needs a disk filesystem.
+ */
+async function requireDiskFilesystem(dir: string): Promise<void> {
+  const TMPFS_MAGIC = 0x01021994;
+  if ((await statfs(dir)).type === TMPFS_MAGIC) {
+    throw new Error(
+      `${dir} is on tmpfs; point TMPDIR at a disk filesystem (ext4, xfs) for the node's emptyDirs`,
+    );
+  }
 }
 
 async function createBridge(net: Network): Promise<void> {

@@ -3,6 +3,7 @@
  * that the run itself, or the next one after a crash, can take it all down again by PID and
  * by name, without asking any component to cooperate.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,11 +67,17 @@ export async function findRecords(): Promise<RunRecord[]> {
   return records;
 }
 
+/** True while `pid` runs; a zombie (exited, not yet collected by its parent) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }

@@ -24,10 +24,12 @@ export interface Measurements {
     finalLayerBytes: number;
     finalStatsRootfsBytes?: number;
   };
-  eviction?: { secondsToEviction: number; secondsToLimit: number; message: string };
+  eviction?: { secondsToEviction?: number; secondsToLimit: number; message: string };
   seed?: {
     seconds: number;
     linesWritten: number;
+    /** Every line found, decompressed: what the app wrote, give or take a partial duplicate. */
+    bytesWritten: number;
     linesLost: number;
     duplicates: number;
     peakLogBytes: number;
@@ -93,7 +95,7 @@ export function renderReport(m: Measurements, env: Environment): string {
     [
       'emptyDir `sizeLimit: 24Mi`, no sidecar, 1 MiB/s: time to eviction',
       eviction
-        ? `${secs(eviction.secondsToEviction)} after start (limit reached after about ${secs(eviction.secondsToLimit)})`
+        ? `${secs(eviction.secondsToEviction)} after the app started (the limit was reached after about ${secs(eviction.secondsToLimit)})`
         : 'not measured',
     ],
     [
@@ -146,8 +148,8 @@ Without Logward, the app ran for ${bare ? `${bare.seconds} s (${bare.linesWritte
 logs stayed in the container's writable layer (${mib(bare?.finalLayerBytes)} in the upperdir at
 the end), where nothing limits them: the seed's problem, a node filling up at that rate per pod.
 With a size-limited emptyDir and nothing to rotate it, kubelet evicted the pod: \`${eviction?.message ?? 'not measured'}\`.
-With Logward opted in on the Deployment, the app wrote ${seed ? `${seed.linesWritten} lines over ${seed.seconds.toFixed(0)} s` : 'for three minutes'},
-more than its limit holds; the sidecar kept usage at the figures above and every line was
+With Logward opted in on the Deployment, the app wrote ${seed ? `${seed.linesWritten} lines (${mib(seed.bytesWritten)}) over ${seed.seconds.toFixed(0)} s` : 'for three minutes'},
+more than its 64Mi limit holds; the sidecar kept usage at the figures above and every line was
 found in the rotated and live files. The last-resort cap, with the Events RoleBinding, showed
 on the pod as: \`${m.lastResortEvent ?? 'not measured'}\`.
 

@@ -32,15 +32,20 @@ cache="${LOGWARD_CACHE:-$HOME/.cache/logward}/buildah"
 mkdir -p "$cache" "$out"
 exec 9>"$cache/.lock"
 flock 9
-# Layers of every run's sources pile up; past a bound, start over rather than fill the disk.
-if [ -d "$cache/storage" ] && [ "$(du -sm "$cache/storage" | cut -f1)" -gt 8192 ]; then
-  echo "images: buildah cache over 8 GiB, starting over" >&2
-  buildah --root "$cache/storage" --runroot "$cache/run" --storage-driver overlay rm --all >/dev/null 2>&1 || true
-  buildah --root "$cache/storage" --runroot "$cache/run" --storage-driver overlay rmi --all --force >/dev/null 2>&1 || true
-fi
 b() { buildah --root "$cache/storage" --runroot "$cache/run" --storage-driver overlay "$@"; }
 # Working containers (and their mounts) of a build that was killed: nobody else builds here.
 b rm --all >/dev/null
+# Layers of every run's sources pile up. Past a bound, drop the untagged ones (the layer cache:
+# the next build redoes npm ci and the compile); past a higher one, start over entirely.
+storage_mib() { du -sm "$cache/storage" 2>/dev/null | cut -f1; }
+if [ "$(storage_mib)" -gt 6144 ]; then
+  echo "images: buildah cache over 6 GiB, dropping untagged images" >&2
+  b rmi --prune >/dev/null 2>&1 || true
+fi
+if [ "$(storage_mib)" -gt 12288 ]; then
+  echo "images: buildah cache still over 12 GiB, starting over" >&2
+  b rmi --all --force >/dev/null 2>&1 || true
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -97,6 +102,11 @@ if ! exists "$runtime_image"; then
   mkdir -p "$work/empty"
   bud "$runtime_image" -f "$here/distroless.Containerfile" --build-arg "NODE_IMAGE=$node_image" "$work/empty"
 fi
+
+# Stand-ins of an older recipe are never used again.
+for stale in $(b images --format '{{.Name}}:{{.Tag}}' | grep '^localhost/logward-standin/' | grep -v -- "-$recipe\$" || true); do
+  b rmi "$stale" >/dev/null 2>&1 || true
+done
 
 # ---- pause and the seed app ------------------------------------------------------------------
 
