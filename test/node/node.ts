@@ -94,6 +94,8 @@ export interface RealNode {
   imageId(ref: string): Promise<string>;
   /** The last lines of each component's log, for a failure message. */
   logTails(lines?: number): string;
+  /** The last lines of one component's log (e.g. kubelet) that contain `text`. */
+  logLines(component: string, text: string, lines?: number): string;
   stop(): Promise<void>;
 }
 
@@ -202,7 +204,8 @@ async function boot(
     startTimeoutMs: deadline - Date.now(),
   });
   record.otherDirs.push(controlPlane.dir);
-  record.processes.push(...controlPlane.processes());
+  for (const proc of controlPlane.processes())
+    record.processes.push({ ...proc, exe: await realpath(proc.exe) });
   await saveRecord(record);
 
   const launch = async (name: string, args: string[], env?: NodeJS.ProcessEnv) => {
@@ -395,6 +398,14 @@ async function boot(
       }
     },
     logTails: (lines = 30) => launched.map((l) => tail(l, lines)).join('\n'),
+    logLines: (component, text, lines = 40) => {
+      const log = launched.find((l) => l.name === component)?.logPath;
+      if (!log) return `(no ${component} log)`;
+      const matching = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(text));
+      return `--- ${component} log, lines with ${JSON.stringify(text)}:\n${matching.slice(-lines).join('\n')}`;
+    },
     stop: () => {
       stopping ??= (async () => {
         const problems = await teardown(record);

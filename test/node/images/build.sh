@@ -53,8 +53,8 @@ trap 'exit 1' INT TERM
 
 exists() { b inspect --type image "$1" >/dev/null 2>&1; }
 
-# bud with what every build here shares: layer cache, nothing pulled, the host's network only
-# for RUN steps that need the registry (npm ci).
+# bud with what every build here shares: layer cache, nothing pulled, and RUN steps on the
+# host's network, which npm ci needs to reach the registry.
 bud() {
   local start=$SECONDS ref="$1"
   shift

@@ -15,7 +15,10 @@ DURATION_SECONDS="${DURATION_SECONDS:-0}"
 EXIT_WHEN_DONE="${EXIT_WHEN_DONE:-0}"
 FIRST_DAY=1609718400 # 2021-01-04, the seed's first file
 
-trap 'echo "going: stopped lines=$n"; exit 0' TERM INT
+# Stopped by a signal, it exits as a process killed by SIGTERM does (143): a pod evicted or
+# deleted while writing did not succeed. (With 0, kubelet may report an evicted pod of
+# restartPolicy Always as Succeeded and drop the eviction reason.)
+trap 'echo "going: stopped lines=$n"; exit 143' TERM INT
 
 [ -d "$LOG_DIR" ] && [ -w "$LOG_DIR" ] || { echo "going: $LOG_DIR is not a writable directory" >&2; exit 1; }
 
