@@ -2,6 +2,7 @@
  * A real, throwaway Kubernetes control plane for end-to-end tests: etcd, kube-apiserver and
  * kube-controller-manager, built from the Go modules pinned in test/controlplane and bound to
  * loopback. There is no kubelet, so pods stay Pending; tests read them back from the API.
+ * test/node adds a kubelet: it passes the address of its node's bridge instead of loopback.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,6 +26,12 @@ export interface ControlPlaneOptions {
   binDir?: string;
   /** Budget for bringing all three processes up once the binaries exist. */
   startTimeoutMs?: number;
+  /**
+   * The address the API server listens on and advertises as the `kubernetes` Service's
+   * endpoint. Loopback by default, which only processes on this machine reach; pods on a node
+   * need an address they can route to, such as their bridge's.
+   */
+  address?: string;
 }
 
 /** A kubeconfig for one identity, on disk (for child processes) and loaded (for the test). */
@@ -45,8 +52,12 @@ export interface ControlPlane extends Identity {
   dir: string;
   /** The API server's https URL. */
   server: string;
+  /** The cluster CA's certificate (PEM), e.g. for a kubelet's clientCAFile. */
+  caCertPath: string;
   /** Client certificate identity with the given user name and groups, subject to RBAC. */
   userKubeConfig(name: string, groups?: readonly string[]): Promise<Identity>;
+  /** The running processes' PIDs and executables, for a harness that must be able to kill them. */
+  processes(): { name: string; pid: number; exe: string }[];
   /** Authenticates as the service account by name, so RoleBindings to it apply. */
   serviceAccountKubeConfig(namespace: string, name: string): Promise<Identity>;
   /** A serving certificate from the cluster CA, e.g. for a webhook the API server calls. */
@@ -55,7 +66,8 @@ export interface ControlPlane extends Identity {
 }
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../controlplane/build.sh', import.meta.url));
-const SERVICE_CIDR = '10.0.0.0/24';
+export const SERVICE_CIDR = '10.0.0.0/24';
+const LOOPBACK = '127.0.0.1';
 const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const STOP_GRACE_MS = 10_000;
 const LOG_TAIL_LINES = 25;
@@ -71,11 +83,13 @@ process.on('exit', () => {
 });
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const binDir = options.binDir ?? process.env.LOGWARD_CONTROLPLANE_BIN ?? (await buildBinaries());
+  const binDir =
+    options.binDir ?? process.env.LOGWARD_CONTROLPLANE_BIN ?? (await buildControlPlaneBinaries());
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   const dir = await mkdtemp(join(tmpdir(), 'logward-controlplane-'));
   liveDirs.add(dir);
-  const boot: Boot = { binDir, dir, deadline, procs: [] };
+  const address = options.address ?? LOOPBACK;
+  const boot: Boot = { binDir, dir, deadline, address, procs: [] };
   try {
     return await start(boot);
   } catch (error) {
@@ -91,6 +105,7 @@ interface Boot {
   binDir: string;
   dir: string;
   deadline: number;
+  address: string;
   procs: Proc[];
 }
 
@@ -118,11 +133,22 @@ async function startApiserver(
   const serving = await pki.issue('kube-apiserver', {
     cn: 'kube-apiserver',
     usage: 'server',
-    sans: ['127.0.0.1', 'localhost', ...serviceNames('kubernetes', 'default'), firstServiceIp()],
+    sans: [
+      ...new Set([LOOPBACK, boot.address]),
+      'localhost',
+      ...serviceNames('kubernetes', 'default'),
+      firstServiceIp(),
+    ],
   });
-  launch(boot, 'kube-apiserver', apiserverArgs(pki, serving, etcdPort, port));
+  // Its identity towards kubelets, for logs, exec and port-forward where a node runs.
+  const kubeletClient = await pki.issue('kube-apiserver-kubelet-client', {
+    cn: 'kube-apiserver-kubelet-client',
+    orgs: ['system:masters'],
+    usage: 'client',
+  });
+  launch(boot, 'kube-apiserver', apiserverArgs(pki, serving, kubeletClient, etcdPort, port, boot.address));
 
-  const server = `https://127.0.0.1:${port}`;
+  const server = `https://${boot.address}:${port}`;
   const admin = await pki.issue('admin', {
     cn: 'logward-e2e-admin',
     orgs: ['system:masters'],
@@ -169,8 +195,13 @@ function handle(boot: Boot, pki: Pki, server: string, kubeconfigPath: string): C
   return {
     dir: boot.dir,
     server,
+    caCertPath: pki.ca.cert,
     kubeconfigPath,
     kubeConfig: loadKubeConfig(kubeconfigPath),
+    processes: () =>
+      boot.procs
+        .filter((proc) => proc.child.pid !== undefined)
+        .map((proc) => ({ name: proc.name, pid: proc.child.pid!, exe: join(boot.binDir, proc.name) })),
     userKubeConfig: (name, groups = []) =>
       identity(`user-${name}`, { cn: name, orgs: groups, usage: 'client' }),
     serviceAccountKubeConfig: (namespace, name) =>
@@ -202,7 +233,7 @@ async function teardown(procs: readonly Proc[], dir: string): Promise<void> {
 // ---- binaries ------------------------------------------------------------------------------
 
 /** Runs build.sh, which prints the binary directory; a cold build takes many minutes. */
-async function buildBinaries(): Promise<string> {
+export async function buildControlPlaneBinaries(): Promise<string> {
   // Progress goes to our stderr so a long first build does not look like a hang.
   const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -233,11 +264,18 @@ function etcdArgs(dir: string, clientPort: number, peerPort: number): string[] {
   ];
 }
 
-function apiserverArgs(pki: Pki, serving: KeyPair, etcdPort: number, port: number): string[] {
+function apiserverArgs(
+  pki: Pki,
+  serving: KeyPair,
+  kubeletClient: KeyPair,
+  etcdPort: number,
+  port: number,
+  address: string,
+): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
     `--secure-port=${port}`,
     `--tls-cert-file=${serving.cert}`,
     `--tls-private-key-file=${serving.key}`,
@@ -249,9 +287,13 @@ function apiserverArgs(pki: Pki, serving: KeyPair, etcdPort: number, port: numbe
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
     `--service-account-key-file=${pki.serviceAccount.publicKey}`,
     `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
-    // Endpoints may not point at loopback, so the default reconciler would fail forever.
-    '--endpoint-reconciler-type=none',
+    `--kubelet-client-certificate=${kubeletClient.cert}`,
+    `--kubelet-client-key=${kubeletClient.key}`,
+    '--kubelet-preferred-address-types=InternalIP',
     '--profiling=false',
+    // Endpoints may not point at loopback, so there the default reconciler would fail forever;
+    // elsewhere it publishes the address as the `kubernetes` Service's endpoint.
+    ...(address === LOOPBACK ? ['--endpoint-reconciler-type=none'] : []),
   ];
 }
 

@@ -4,6 +4,8 @@
 export interface Instruction {
   keyword: string;
   args: string;
+  /** RUN's leading options (`--mount=type=secret,id=npmrc,...`), kept out of `args`. */
+  flags?: string[];
 }
 
 export interface Stage {
@@ -12,19 +14,38 @@ export interface Stage {
   instructions: Instruction[];
 }
 
+/** The stages, with `FROM ${ARG}` resolved to the ARG's default (ARGs before the first FROM). */
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
+  const globalArgs = new Map<string, string>();
   const logical = text.replace(/\\\n/g, ' ').split('\n');
   for (const raw of logical) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const [keyword = '', ...rest] = line.split(/\s+/);
-    const args = rest.join(' ');
-    if (keyword.toUpperCase() === 'FROM') {
+    const [word = '', ...rest] = line.split(/\s+/);
+    const keyword = word.toUpperCase();
+    let args = rest.join(' ');
+    if (keyword === 'ARG' && stages.length === 0) {
+      const [name = '', value = ''] = args.split('=');
+      globalArgs.set(name, value);
+    } else if (keyword === 'FROM') {
       const match = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
-      stages.push({ from: match?.[1] ?? args, name: match?.[2] ?? String(stages.length), instructions: [] });
+      const from = (match?.[1] ?? args).replace(/\$\{(\w+)\}|\$(\w+)/g, (ref, braced, bare) => {
+        const value = globalArgs.get(braced ?? bare);
+        if (value === undefined) throw new Error(`FROM ${args}: ${ref} is not an ARG with a default`);
+        return value;
+      });
+      stages.push({ from, name: match?.[2] ?? String(stages.length), instructions: [] });
     } else {
-      stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
+      const flags: string[] = [];
+      if (keyword === 'RUN') {
+        while (args.startsWith('--')) {
+          const [flag = '', ...remaining] = args.split(/\s+/);
+          flags.push(flag);
+          args = remaining.join(' ');
+        }
+      }
+      stages.at(-1)?.instructions.push({ keyword, args, ...(flags.length > 0 ? { flags } : {}) });
     }
   }
   return stages;

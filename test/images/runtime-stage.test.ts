@@ -57,6 +57,21 @@ describe.each([
     expect(existsSync(join(productionDeps, 'node_modules', 'fastify'))).toBe(true);
   });
 
+  it('takes its base images as build arguments and npm registry access only as a build secret', async () => {
+    const text = await readFile(join(repo, file), 'utf8');
+    // Every FROM of a public image goes through an ARG (parseDockerfile resolved the defaults).
+    expect(text.match(/^FROM\s+(\S+)/gm)?.every((line) => /^FROM\s+\$\{\w+\}/.test(line))).toBe(true);
+    const installs = stages
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.keyword === 'RUN' && i.args.startsWith('npm ci'));
+    expect(installs.length).toBe(2);
+    for (const install of installs) {
+      expect(install.flags).toContain('--mount=type=secret,id=npmrc,target=/root/.npmrc');
+    }
+    // Nothing copies, adds or sets an npm configuration that a layer would keep.
+    expect(text).not.toMatch(/^(COPY|ADD|ENV|ARG)\b.*npmrc/im);
+  });
+
   it('runs as a numeric non-root user, with OCI labels and no HEALTHCHECK', () => {
     const user = runtime.instructions.findLast((i) => i.keyword === 'USER')?.args ?? '';
     expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
