@@ -11,6 +11,8 @@ export default defineConfig({
           include: ['{cli,contract,webhook,sidecar,demo,bench}/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/e2e/**', '**/node_modules/**'],
           testTimeout: 30_000,
+          // The sidecar's hole-map helper, built from C like its image builds it.
+          globalSetup: ['sidecar/testing/build-native.ts'],
         },
       },
       {

@@ -27,13 +27,21 @@ export function logResult(logger: Logger, result: ActionResult): void {
         vanished: outcome.vanished || undefined,
       });
       return;
+    case 'emptied':
+      // Retention of a file an app may still hold: its content went, its name stays for now.
+      logger.log('info', 'deleted', {
+        ...fields,
+        bytes: 'bytes' in action ? action.bytes : undefined,
+        method: 'emptied',
+      });
+      return;
     case 'compressed':
       logger.log('info', 'compressed', {
         ...fields,
-        target: action.kind === 'compress' ? action.target : undefined,
+        target: outcome.target,
         bytes: outcome.bytesIn,
         bytes_out: outcome.bytesOut,
-        source_vanished: outcome.sourceVanished || undefined,
+        source: outcome.source,
       });
       return;
     case 'capped': {

@@ -46,6 +46,8 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   spec.volumes ??= [];
   const volumeNames = new Set(spec.volumes.map((v) => v.name));
   let sizeLimit = policy.sizeLimit;
+  // The limit kubelet enforces on the volume, when it has one: the sidecar budgets below it.
+  let volumeSizeLimit: string | undefined = policy.sizeLimit;
   let logsMount: V1VolumeMount;
   if (existing) {
     const { mount } = existing;
@@ -58,12 +60,13 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     notes.push(
       `reused volume "${mount.name}" that container "${existing.container}" mounts at ${policy.logDir}`,
     );
-    sizeLimit = adoptVolume(
+    volumeSizeLimit = adoptVolume(
       spec.volumes.find((v) => v.name === mount.name),
       policy,
       notes,
       warnings,
     );
+    sizeLimit = volumeSizeLimit ?? policy.sizeLimit;
     for (const container of targets) {
       if (!(container.volumeMounts ?? []).some((m) => normalizePath(m.mountPath) === logDir)) {
         addMount(container, { ...mount });
@@ -97,6 +100,7 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     policy,
     effective: input.effective,
     sizeLimit,
+    volumeSizeLimit,
     logsMount,
     annotationsVolume,
     metricsPort,
@@ -135,19 +139,19 @@ function selectContainers(
   return { ok: true, containers: policy.containers.map((name) => byName.get(name)!) };
 }
 
-/** What the sidecar must know of a volume we did not create; returns the sizeLimit in force. */
+/** What the sidecar must know of a volume we did not create; returns its sizeLimit, if it has one. */
 function adoptVolume(
   volume: V1Volume | undefined,
   policy: Policy,
   notes: string[],
   warnings: string[],
-): string {
+): string | undefined {
   if (!volume?.emptyDir) {
     const type = volume ? (Object.keys(volume).find((k) => k !== 'name') ?? 'unknown') : 'missing';
     notes.push(
       `volume "${volume?.name}" is ${type}, not an emptyDir: no sizeLimit is set; the sidecar still enforces the budget`,
     );
-    return policy.sizeLimit;
+    return undefined;
   }
   const current = volume.emptyDir.sizeLimit;
   if (current === undefined) {
