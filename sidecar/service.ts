@@ -10,6 +10,7 @@ import { holeMapAvailable } from './extents.ts';
 import type { SidecarFs } from './fs.ts';
 import type { Logger } from './log.ts';
 import { type Metrics, recordResults } from './metrics.ts';
+import { logMatcher } from './ownership.ts';
 import type { PolicySource } from './policy-source.ts';
 import { logResult } from './report.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
@@ -194,7 +195,10 @@ export function startService(options: ServiceOptions): Service {
 
   const startWatcher = (p: Policy) =>
     watchDirectory(p.logDir, {
-      recursive: p.recursive,
+      isManagedLog: (name) => {
+        const current = policy.current;
+        return (current.recursive || !name.includes('/')) && logMatcher(current)(name);
+      },
       thresholds: () => ({
         maxFileBytes: policy.current.maxFileBytes,
         highWaterBytes: policy.current.maxTotalBytes,
@@ -217,10 +221,6 @@ export function startService(options: ServiceOptions): Service {
     if (before.schedule !== after.schedule) {
       void cron?.destroy();
       cron = startCron(after);
-    }
-    if (before.recursive !== after.recursive) {
-      void watcher?.stop();
-      watcher = startWatcher(after);
     }
   };
 

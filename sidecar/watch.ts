@@ -1,7 +1,9 @@
 // Reacts to writes within milliseconds instead of waiting for the next cron sweep: a fast
 // writer can fill a small volume in seconds. chokidar uses inotify (no polling); the handlers
-// only keep an estimate of sizes and usage and call `trigger` when a mark is passed: a file's
+// only keep an estimate of sizes and usage and call `trigger` when a mark is passed: a log's
 // data passing max-file-size, usage passing the budget (high-water mark) or the hard limit.
+// Every file counts toward usage, in subdirectories too, as kubelet counts them; only logs
+// have a size mark (a growing database is not ours to cap, so it never triggers a pass).
 // After a pass, `rebase` takes the scan's sizes and re-arms the marks. A file still above its
 // mark then triggers again only after growing by another half of max-file-size, so a file
 // whose cap keeps failing cannot turn every write into a pass, while a writer faster than one
@@ -31,8 +33,9 @@ interface Sizes {
 export function watchDirectory(
   dir: string,
   options: {
-    recursive: boolean;
     thresholds: () => Thresholds;
+    /** Whether a file (relative name) is a log the sidecar manages, under the policy in force. */
+    isManagedLog: (name: string) => boolean;
     trigger: (reason: string) => void;
     onError: (error: Error) => void;
   },
@@ -47,7 +50,8 @@ export function watchDirectory(
     followSymlinks: false,
     alwaysStat: true,
     atomic: false,
-    depth: options.recursive ? 20 : 0,
+    // Subdirectories count toward the volume's usage whether they are managed or not.
+    depth: 20,
     // Our own temporary files come and go during every compression.
     ignored: (path: string) => isTempName(path),
   });
@@ -68,7 +72,7 @@ export function watchDirectory(
     const after = { data: Math.min(stats.size, stats.blocks * 512), allocated: stats.blocks * 512 };
     files.set(name, after);
     usage += after.allocated - before.allocated;
-    if (after.data > (marks.get(name) ?? limits.maxFileBytes)) {
+    if (options.isManagedLog(name) && after.data > (marks.get(name) ?? limits.maxFileBytes)) {
       marks.set(name, fileMark(after.data, limits));
       options.trigger('over_max_file_size');
     }
