@@ -52,14 +52,14 @@ export function eventsFor(results: readonly ActionResult[], streaks: FailureStre
 }
 
 /**
- * Files the sidecar may not touch (not logs) alone exceed the budget: it can free nothing of
- * them, and kubelet counts them. A human must move them or raise the limit.
+ * Files the sidecar may not touch alone exceed the budget: it can free nothing of them, and
+ * kubelet counts them. A human must move them, name them as logs, or raise the limit.
  */
 export function unmanagedEvent(unmanagedBytes: number, budget: number, largest: readonly string[]): PodEvent {
   return {
     type: 'Warning',
     reason: 'LogwardUnmanagedOverBudget',
-    message: `files that are not logs use ${unmanagedBytes} bytes of the log directory, more than its budget of ${budget} (largest: ${largest.map((name) => JSON.stringify(name)).join(', ')}); Logward leaves them alone: move them off the log volume, or name them in logward.io/include if they are logs`,
+    message: `files Logward may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) use ${unmanagedBytes} bytes of the log directory, more than its budget of ${budget} (largest: ${largest.map((name) => JSON.stringify(name)).join(', ')}); they are left alone: move them off the log volume, or name them in logward.io/include if they are logs`,
     key: 'unmanaged-over-budget',
   };
 }

@@ -233,6 +233,15 @@ describe('plan', () => {
     ]);
   });
 
+  it('never plans anything for a file that is not a log, and drops live bytes only halfway to the hard limit when such files alone exceed the budget', () => {
+    // 800Ki of database (the whole budget) and a 200Ki live log: 1000Ki, over the 950Ki hard
+    // limit. Down to 875Ki, halfway between budget and hard limit: 75Ki of the log stay.
+    const caps = plan([file('app.db', 800, 0), file('app.log', 200, 0)], policy, now);
+    expect(caps.map((a) => [a.kind, a.file, a.kind === 'cap' && a.keepBytes])).toEqual([
+      ['cap', 'app.log', 75 * KI],
+    ]);
+  });
+
   it('never acts on a live or recent file except to cap it', () => {
     const files = [file('a.log.2', 700, 2 * MINUTE), file('a.log', 99, 0), file('b.log', 99, 0)];
     const touched = plan(files, { ...policy, maxFiles: 0, maxAgeMs: 0 }, now).filter((a) => a.kind !== 'cap');

@@ -191,9 +191,14 @@ export function planPass(
   const ignored: PassPlan['ignored'] = [];
   let unmanagedBytes = 0;
   const byRole = (role: Role) => classified.filter((entry) => entry.role === role);
+  const counted = new Set<number>();
   for (const entry of byRole('ignored')) {
-    ignored.push({ file: entry.file.name, why: entry.why!, bytes: entry.file.allocatedBytes });
-    unmanagedBytes += entry.file.allocatedBytes;
+    const { file } = entry;
+    ignored.push({ file: file.name, why: entry.why!, bytes: file.allocatedBytes });
+    // A file with several names here is counted once, as in the usage.
+    if (file.links > 1 && counted.has(file.ino)) continue;
+    counted.add(file.ino);
+    unmanagedBytes += file.allocatedBytes;
   }
 
   // 1. Find leftovers.
@@ -248,6 +253,9 @@ export function planPass(
   // the pod, which loses every file. Drops copy nothing, so they come before the slow work, and
   // they go down to the budget, not just under the line, or the next few writes would trigger
   // them again.
+  // Files we may not touch may alone exceed the budget: then no drop reaches it, and dropping
+  // every live byte at every pass would gain nothing. Aim halfway to the hard limit instead.
+  const floor = unmanagedBytes >= budget ? Math.floor((budget + hardLimit) / 2) : budget;
   if (usage >= hardLimit) {
     const idle = classified
       .filter(
@@ -258,7 +266,7 @@ export function planPass(
           now - e.file.mtimeMs >= policy.closedAfterMs,
       )
       .sort(byNewest);
-    for (let i = idle.length - 1; i >= 0 && usage > budget; i--) remove(idle[i]!, 'over_hard_limit');
+    for (let i = idle.length - 1; i >= 0 && usage > floor; i--) remove(idle[i]!, 'over_hard_limit');
   }
   const openFiles = classified
     .filter((e) => (e.role === 'live' || e.role === 'recent') && !gone.has(e))
@@ -266,7 +274,7 @@ export function planPass(
   const remaining = new Map(openFiles.map((e) => [e, dataBytes(e.file)]));
   if (usage >= hardLimit) {
     for (const entry of openFiles) {
-      const excess = usage - budget;
+      const excess = usage - floor;
       if (excess <= 0) break;
       const drop = Math.min(entry.file.allocatedBytes, excess);
       const keepBytes = Math.max(0, dataBytes(entry.file) - drop);

@@ -45,6 +45,15 @@ export function logResult(logger: Logger, result: ActionResult): void {
       });
       return;
     case 'capped': {
+      if (outcome.abandoned) {
+        // The app truncated or replaced its file while we worked: nothing of its is touched.
+        logger.log('warn', 'cap_abandoned', {
+          ...fields,
+          why: outcome.abandoned,
+          rotated: outcome.rotated.length > 0 ? outcome.rotated : undefined,
+        });
+        return;
+      }
       const lastResort = action.kind === 'cap' && action.reason === 'over_hard_limit';
       logger.log(
         lastResort ? 'error' : outcome.method === 'truncate' ? 'warn' : 'info',

@@ -28,7 +28,8 @@ export async function scan(dir: string, options: { recursive: boolean }, fs: Sid
   const root = await openConfined(fs, dir);
   const result: ScanResult = { files: [], skipped: [], otherBytes: 0 };
   try {
-    result.otherBytes += (await fs.lstat(await root.directory(''))).blocks * 512;
+    // The directory's own blocks (`/.`: /proc/self/fd/N itself is a link, not the directory).
+    result.otherBytes += (await fs.lstat(`${await root.directory('')}/.`)).blocks * 512;
     const pending: { relative: string; depth: number }[] = [{ relative: '', depth: 0 }];
     while (pending.length > 0) {
       const { relative, depth } = pending.pop()!;

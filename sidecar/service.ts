@@ -138,7 +138,7 @@ function reportLeftAlone(
     budget: policy.maxTotalBytes,
     largest,
     error:
-      'files that are not logs alone exceed the budget; they are left alone: move them off the log volume, or name them in logward.io/include if they are logs',
+      'files the sidecar may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) alone exceed the budget; they are left alone: move them off the log volume, or name them in logward.io/include if they are logs',
   });
   options.events?.record(unmanagedEvent(report.unmanagedBytes, policy.maxTotalBytes, largest));
 }
