@@ -124,7 +124,8 @@ export async function exists(fs: SidecarFs, path: string): Promise<boolean> {
   try {
     await fs.lstat(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
   }
 }
