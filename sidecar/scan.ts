@@ -15,6 +15,8 @@ export interface ScanResult {
   skipped: { name: string; why: SkipReason; code?: string }[];
   /** Allocated bytes of everything that is not a regular file: directories, symlinks. */
   otherBytes: number;
+  /** Subdirectories (relative names) walked. */
+  directories: string[];
 }
 
 /** lstat calls in flight at once: the thread pool works in parallel, one at a time would not. */
@@ -26,7 +28,7 @@ type Stats = Awaited<ReturnType<SidecarFs['lstat']>>;
 
 export async function scan(dir: string, options: { recursive: boolean }, fs: SidecarFs): Promise<ScanResult> {
   const root = await openConfined(fs, dir);
-  const result: ScanResult = { files: [], skipped: [], otherBytes: 0 };
+  const result: ScanResult = { files: [], skipped: [], otherBytes: 0, directories: [] };
   try {
     // The directory's own blocks (`/.`: /proc/self/fd/N itself is a link, not the directory).
     result.otherBytes += (await fs.lstat(`${await root.directory('')}/.`)).blocks * 512;
@@ -69,7 +71,10 @@ export async function scan(dir: string, options: { recursive: boolean }, fs: Sid
         result.otherBytes += stats.blocks * 512;
         if (stats.isDirectory()) {
           if (!options.recursive && relative === '') result.skipped.push({ name, why: 'directory' });
-          if (depth < MAX_DEPTH) pending.push({ relative: name, depth: depth + 1 });
+          if (depth < MAX_DEPTH) {
+            pending.push({ relative: name, depth: depth + 1 });
+            result.directories.push(name);
+          }
         } else {
           result.skipped.push({ name, why: skipReason(stats) });
         }

@@ -174,7 +174,7 @@ export function startService(options: ServiceOptions): Service {
       failing = true;
       throw error;
     }
-    watcher?.rebase(last.files);
+    watcher?.rebase(last.files, { usage: last.usageAfter, directories: last.directories });
     // Kept for /healthz and tests; a large listing is not worth keeping until the next pass.
     last.files = [];
     if (last.actions > 0) {

@@ -22,6 +22,8 @@ export interface SweepReport {
   usageBefore: number;
   usageAfter: number;
   files: FileInfo[];
+  /** Subdirectories under the log directory, for the watcher. */
+  directories: string[];
   skipped: ScanResult['skipped'];
   /** Files left alone whatever the policy says (not logs, hard-linked, in a subdirectory). */
   ignored: PassPlan['ignored'];
@@ -50,6 +52,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     usageBefore: planned.usage,
     usageAfter: planned.usage,
     files: scanned.files,
+    directories: scanned.directories,
     skipped: scanned.skipped,
     ignored: planned.ignored,
     unmanagedBytes: planned.unmanagedBytes,
@@ -85,6 +88,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     if (!resized && !noSpace && !(backlog && progressed)) break;
   }
   report.skipped = scanned?.skipped ?? [];
+  report.directories = scanned?.directories ?? [];
   report.ignored = planned.ignored;
   report.unmanagedBytes = planned.unmanagedBytes;
   report.usageAfter = planned.usage;
