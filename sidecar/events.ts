@@ -39,7 +39,12 @@ export function eventsFor(results: readonly ActionResult[], streaks: FailureStre
       continue;
     }
     streaks.delete(key);
-    if (action.kind === 'cap' && action.reason === 'over_hard_limit' && result.outcome.kind === 'capped') {
+    if (
+      action.kind === 'cap' &&
+      action.reason === 'over_hard_limit' &&
+      result.outcome.kind === 'capped' &&
+      result.outcome.removedBytes > 0
+    ) {
       events.push({
         type: 'Warning',
         reason: 'LogwardLastResortCap',
