@@ -169,17 +169,9 @@ async function writePart(
   outcome.rotated.push(written.name);
 }
 
-/** Why the file may not be truncated now, if it may not: it shrank, or its name leads elsewhere. */
-function mustNotTruncate(
-  fd: number,
-  path: string,
-  ino: number,
-  readUpTo: number,
-): CapOutcome['abandoned'] | undefined {
-  if (fstatSync(fd).size < readUpTo) return 'truncated';
-  const named = lstatSync(hasEscapes(path) ? encodeName(path) : path, { throwIfNoEntry: false });
-  if (named?.ino !== ino) return 'replaced';
-  return undefined;
+/** True while `path` still names the inode we opened. */
+function sameFile(path: string, ino: number): boolean {
+  return lstatSync(hasEscapes(path) ? encodeName(path) : path, { throwIfNoEntry: false })?.ino === ino;
 }
 
 /**
@@ -212,12 +204,17 @@ async function chaseAndTruncate(
       stats = await handle.stat();
     }
     if (stats.size < position) return abandon('truncated');
-    position += readToEnd(handle.fd, position, tail);
   }
-  // Synchronously, straight after the read that found the end: no event-loop turn in between,
-  // so the window in which an appended line is lost is a few microseconds.
-  const refusal = mustNotTruncate(handle.fd, path, atStart.ino, copyBuffers ? position : 0);
-  if (refusal) return abandon(refusal);
+  // The name must still lead to this file: an app that renamed it away and made a new one
+  // (its own rotation) writes the new one, and this one is not ours to truncate.
+  if (!sameFile(path, atStart.ino)) return abandon('replaced');
+  // Synchronously from the last read to the truncate: no event-loop turn in between, so the
+  // window in which an appended line is lost is a few microseconds. The size check in it costs
+  // one fstat: a file shorter than what we read was truncated by the app, and is left alone.
+  if (copyBuffers) {
+    position += readToEnd(handle.fd, position, tail);
+    if (fstatSync(handle.fd).size < position) return abandon('truncated');
+  }
   ftruncateSync(handle.fd, 0);
   const tailBytes = tail.reduce((sum, chunk) => sum + chunk.length, 0);
   outcome.method = 'truncate';
