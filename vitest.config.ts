@@ -16,6 +16,8 @@ export default defineConfig({
           // test/node's own *.test.ts need a real node; test/node/unit is pure.
           exclude: ['test/e2e/**', 'test/node/*.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
+          // The sidecar's hole-map helper, built from C like its image builds it.
+          globalSetup: ['sidecar/testing/build-native.ts'],
         },
       },
       {

@@ -18,6 +18,8 @@ export const KEYS = {
   closedAfter: 'logward.io/closed-after',
   schedule: 'logward.io/schedule',
   recursive: 'logward.io/recursive',
+  include: 'logward.io/include',
+  exclude: 'logward.io/exclude',
   sidecarCpuRequest: 'logward.io/sidecar-cpu-request',
   sidecarCpuLimit: 'logward.io/sidecar-cpu-limit',
   sidecarMemoryRequest: 'logward.io/sidecar-memory-request',
@@ -49,6 +51,8 @@ export const SIDECAR_POLICY_KEYS: readonly Key[] = [
   KEYS.closedAfter,
   KEYS.schedule,
   KEYS.recursive,
+  KEYS.include,
+  KEYS.exclude,
 ];
 
 /** The value the webhook writes under `KEYS.status` once a pod carries our volume and sidecar. */

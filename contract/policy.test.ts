@@ -64,6 +64,8 @@ describe('parsePolicy', () => {
         closedAfterMs: 300_000,
         schedule: '* * * * *',
         recursive: false,
+        include: ['*.log', '*.log.*', '*.out', '*.out.*', '*.err', '*.err.*'],
+        exclude: ['*.lck', '*.lock', '*.pid'],
         sidecar: {
           cpuRequest: '10m',
           cpuLimit: '1',
@@ -320,5 +322,88 @@ describe('resolveOptIn', () => {
         { [KEYS.maxAge]: '2d', 'kubectl.kubernetes.io/restartedAt': 'now' },
       ),
     ).toEqual({ [KEYS.maxAge]: '2d', [KEYS.maxFiles]: '3' });
+  });
+});
+
+describe('sizes without a unit', () => {
+  it.each([KEYS.sizeLimit, KEYS.maxTotalSize, KEYS.maxFileSize, KEYS.hardLimit])(
+    'refuses a bare number below 1Mi for %s, naming the key and the form',
+    (key) => {
+      const result = parsePolicy({ ...base, [key]: '2' });
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.problems.filter((p) => p.key === key)).toEqual([
+        {
+          key,
+          value: '2',
+          message: `${key}: "2" has no unit and is under 1Mi; write the unit, e.g. 2Gi or 512Mi`,
+        },
+      ]);
+    },
+  );
+
+  it('accepts a bare number of 1Mi or more, and small sizes with a unit', () => {
+    const result = parsePolicy({
+      ...base,
+      [KEYS.sizeLimit]: '2000000000',
+      [KEYS.maxFileSize]: '512Ki',
+    });
+    expect(result.ok && [result.policy.sizeLimitBytes, result.policy.maxFileBytes]).toEqual([
+      2_000_000_000,
+      512 * 1024,
+    ]);
+  });
+});
+
+describe('the volume size limit', () => {
+  it('bounds the size limit the annotations ask for, and the percents follow it', () => {
+    const result = parsePolicy({ ...base, [KEYS.sizeLimit]: '2Gi' }, {}, { volumeSizeLimit: '500Mi' });
+    expect(result.ok && result.policy).toMatchObject({
+      sizeLimit: '2Gi',
+      sizeLimitBytes: 500 * 2 ** 20,
+      maxTotalBytes: Math.floor(500 * 2 ** 20 * 0.8),
+      hardLimitBytes: Math.floor(500 * 2 ** 20 * 0.95),
+    });
+  });
+
+  it('leaves a smaller annotated size limit as it is', () => {
+    const result = parsePolicy({ ...base, [KEYS.sizeLimit]: '100Mi' }, {}, { volumeSizeLimit: '500Mi' });
+    expect(result.ok && result.policy.sizeLimitBytes).toBe(100 * 2 ** 20);
+  });
+
+  it('scales down sizes given as quantities that no longer fit, with a warning', () => {
+    const result = parsePolicy(
+      { ...base, [KEYS.sizeLimit]: '2Gi', [KEYS.maxTotalSize]: '1500Mi', [KEYS.maxFileSize]: '10Mi' },
+      {},
+      { volumeSizeLimit: '500Mi' },
+    );
+    expect(result.ok && result.policy).toMatchObject({
+      maxTotalBytes: Math.floor(500 * 2 ** 20 * 0.8),
+      maxFileBytes: 10 * 2 ** 20,
+    });
+    expect(result.warnings).toContain(
+      'the volume\'s sizeLimit 500Mi is below logward.io/size-limit: "2Gi"; the sidecar budgets against 500Mi, and logward.io/max-total-size: "1500Mi" becomes 80% of it',
+    );
+  });
+});
+
+describe('include and exclude', () => {
+  it('reads comma lists of globs', () => {
+    const result = parsePolicy({ ...base, [KEYS.include]: '*.log, access_log*', [KEYS.exclude]: 'debug/**' });
+    expect(result.ok && [result.policy.include, result.policy.exclude]).toEqual([
+      ['*.log', 'access_log*'],
+      ['debug/**'],
+    ]);
+  });
+
+  it.each([
+    ['*.log,', 'has an empty pattern'],
+    ['/var/log/*.log', '"/var/log/*.log" is absolute'],
+    ['../*.log', '"../*.log" leaves the log directory'],
+    ['app[.log', '"app[.log" has an unclosed ['],
+  ])('refuses %j naming the problem and the form', (text, reason) => {
+    const result = parsePolicy({ ...base, [KEYS.include]: text });
+    expect(!result.ok && result.problems.map((p) => p.message)).toEqual([
+      `logward.io/include: ${JSON.stringify(text)} ${reason}; use a comma list of globs relative to the log directory, e.g. *.log,*.log.*`,
+    ]);
   });
 });

@@ -1,8 +1,9 @@
 import { validate as isCronExpression } from 'node-cron';
 import { parseDuration } from './duration.ts';
+import { parseGlobList } from './globs.ts';
 import { ALL_KEYS, isOurKey, KEYS, type Key } from './keys.ts';
 import { checkLogDir } from './log-dir.ts';
-import { parseQuantity } from './quantity.ts';
+import { formatBytes, parseQuantity } from './quantity.ts';
 import { BUILTIN_DEFAULTS } from './reference.ts';
 
 /** What users write: annotation values, all strings, all optional. */
@@ -38,7 +39,19 @@ export interface Policy {
   closedAfterMs: number;
   schedule: string;
   recursive: boolean;
+  /** Globs of the files that are logs (relative names); everything else is never touched. */
+  include: readonly string[];
+  /** Globs of files never touched even when `include` matches them. */
+  exclude: readonly string[];
   sidecar: SidecarSettings;
+}
+
+export interface ParseOptions {
+  /**
+   * The `sizeLimit` the log volume really has, when the sidecar knows it (the webhook passes it
+   * as a flag). kubelet evicts at that limit, so it bounds what the annotations ask for.
+   */
+  volumeSizeLimit?: string | undefined;
 }
 
 export interface Problem {
@@ -62,13 +75,26 @@ const LEVELS: Record<Compression, { min: number; max: number; default: number }>
 const CPU = /^(\d+(?:\.\d+)?|\.\d+)m?$/;
 const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PERCENT = /^(\d+(?:\.\d+)?)%$/;
+const BARE_NUMBER = /^\d+$/;
+const MI = 2 ** 20;
+
+/** The default share of the size limit for each relative size, used when a volume is smaller. */
+const DEFAULT_SHARE: Readonly<Partial<Record<Key, number>>> = {
+  [KEYS.maxTotalSize]: 80,
+  [KEYS.maxFileSize]: 10,
+  [KEYS.hardLimit]: 95,
+};
 
 /**
  * Reads every policy key from `raw`, falling back to `fallback` (cluster defaults given to the
  * webhook, or the sidecar's flags) and then to the built-in defaults. Collects every problem
  * rather than stopping at the first, so one `kubectl apply` shows all of them.
  */
-export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}): ParseResult {
+export function parsePolicy(
+  raw: RawAnnotations,
+  fallback: RawAnnotations = {},
+  options: ParseOptions = {},
+): ParseResult {
   const problems: Problem[] = [];
   const warnings: string[] = [];
   const value = (key: Key): string | undefined => raw[key] ?? fallback[key] ?? BUILTIN_DEFAULTS[key];
@@ -109,14 +135,32 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
     }
   }
 
+  // "2" is a valid quantity of two bytes and almost certainly a forgotten unit: a budget of two
+  // bytes would empty every live file. A bare number is taken only from 1Mi up.
+  const withoutUnit = (key: Key, bytes: number | undefined): boolean => {
+    const text = (value(key) ?? '').trim();
+    if (bytes === undefined || !BARE_NUMBER.test(text) || bytes >= MI) return false;
+    problem(key, `${quoted(key)} has no unit and is under 1Mi; write the unit, e.g. 2Gi or 512Mi`);
+    return true;
+  };
+
   const sizeLimit = value(KEYS.sizeLimit) ?? '';
-  const sizeLimitBytes = parseQuantity(sizeLimit);
-  if (sizeLimitBytes === undefined || sizeLimitBytes <= 0) {
+  const askedLimitBytes = parseQuantity(sizeLimit);
+  if (askedLimitBytes === undefined || askedLimitBytes <= 0) {
     problem(
       KEYS.sizeLimit,
       `${quoted(KEYS.sizeLimit)} is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi`,
     );
+  } else {
+    withoutUnit(KEYS.sizeLimit, askedLimitBytes);
   }
+  // The volume's own limit, when smaller, is the one kubelet enforces: budget against it.
+  const volumeBytes =
+    options.volumeSizeLimit === undefined ? undefined : parseQuantity(options.volumeSizeLimit);
+  const shrunk = volumeBytes !== undefined && askedLimitBytes !== undefined && volumeBytes < askedLimitBytes;
+  const sizeLimitBytes = shrunk ? volumeBytes : askedLimitBytes;
+  const smallerVolume = `the volume's sizeLimit ${options.volumeSizeLimit?.trim()} is below ${quoted(KEYS.sizeLimit)}; the sidecar budgets against ${formatBytes(sizeLimitBytes ?? 0)}`;
+  let shrunkWarned = false;
 
   const relativeSize = (key: Key): number | undefined => {
     const text = value(key) ?? '';
@@ -135,12 +179,23 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
         key,
         `${quoted(key)} is not a Kubernetes quantity or a percent of ${KEYS.sizeLimit}; use e.g. 800Mi or 80%`,
       );
+      return bytes;
+    }
+    if (withoutUnit(key, bytes)) return undefined;
+    // A quantity chosen for the larger limit the annotation names takes its default share of
+    // the smaller one instead, so the budget keeps its shape below the limit kubelet enforces.
+    const share = DEFAULT_SHARE[key];
+    if (shrunk && share !== undefined && bytes > (sizeLimitBytes! * share) / 100) {
+      warnings.push(`${smallerVolume}, and ${quoted(key)} becomes ${share}% of it`);
+      shrunkWarned = true;
+      return Math.floor((sizeLimitBytes! * share) / 100);
     }
     return bytes;
   };
   const maxTotalBytes = relativeSize(KEYS.maxTotalSize);
   const maxFileBytes = relativeSize(KEYS.maxFileSize);
   const hardLimitBytes = relativeSize(KEYS.hardLimit);
+  if (shrunk && !shrunkWarned) warnings.push(smallerVolume);
 
   const duration = (key: Key, example: string): number | undefined => {
     const ms = parseDuration(value(key) ?? '');
@@ -188,6 +243,19 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
   }
 
   const recursive = boolean(KEYS.recursive, value(KEYS.recursive), problem);
+  const globs = (key: Key): string[] | undefined => {
+    const text = value(key) ?? '';
+    if (text.trim() === '') return [];
+    const parsed = parseGlobList(text);
+    if (parsed.ok) return parsed.patterns;
+    problem(
+      key,
+      `${quoted(key)} ${parsed.reason}; use a comma list of globs relative to the log directory, e.g. *.log,*.log.*`,
+    );
+    return undefined;
+  };
+  const include = globs(KEYS.include);
+  const exclude = globs(KEYS.exclude);
 
   const cpu = (key: Key): string | undefined => {
     const text = (value(key) ?? 'none').trim();
@@ -300,6 +368,8 @@ export function parsePolicy(raw: RawAnnotations, fallback: RawAnnotations = {}):
       closedAfterMs: closedAfterMs!,
       schedule,
       recursive: recursive!,
+      include: include!,
+      exclude: exclude!,
       sidecar,
     },
   };

@@ -21,6 +21,8 @@ export const BUILTIN_DEFAULTS: Readonly<Partial<Record<Key, string>>> = {
   [KEYS.closedAfter]: '5m',
   [KEYS.schedule]: '* * * * *',
   [KEYS.recursive]: 'false',
+  [KEYS.include]: '*.log,*.log.*,*.out,*.out.*,*.err,*.err.*',
+  [KEYS.exclude]: '*.lck,*.lock,*.pid',
   [KEYS.sidecarCpuRequest]: '10m',
   [KEYS.sidecarCpuLimit]: '1',
   [KEYS.sidecarMemoryRequest]: '64Mi',
@@ -96,6 +98,19 @@ export const REFERENCE: readonly KeyReference[] = [
     default: 'false',
     example: 'true',
     meaning: 'also manage files in subdirectories of the log directory',
+  },
+  {
+    key: KEYS.include,
+    default: '`*.log,*.log.*,*.out,*.out.*,*.err,*.err.*`',
+    example: '*.log,*.txt,access_log*',
+    meaning:
+      'comma list of globs (relative to the log directory) naming the files that are logs; nothing else is ever touched',
+  },
+  {
+    key: KEYS.exclude,
+    default: '`*.lck,*.lock,*.pid`',
+    example: '*.lck,debug/**',
+    meaning: 'comma list of globs of files never touched, even when `include` matches them',
   },
   { key: KEYS.sidecarCpuRequest, default: '10m', example: '50m', meaning: "the sidecar's CPU request" },
   {

@@ -52,6 +52,7 @@ describe('decide', () => {
         '--annotations-file=/etc/logward/annotations',
         '--metrics-port=9102',
         '--size-limit=1Gi',
+        '--volume-size-limit=1Gi',
       ],
       volumeMounts: [
         { name: 'logward-logs', mountPath: '/var/logward/logs' },
@@ -235,6 +236,7 @@ describe('decide', () => {
     const pod = injected(decision);
     expect(pod.spec?.volumes?.[0]).toEqual({ name: 'logs', emptyDir: { sizeLimit: '500Mi' } });
     expect(sidecarOf(pod).args).toContain('--size-limit=500Mi');
+    expect(sidecarOf(pod).args).toContain('--volume-size-limit=500Mi');
     expect(sidecarOf(pod).volumeMounts?.[0]).toEqual({
       name: 'logs',
       mountPath: '/var/logward/logs',

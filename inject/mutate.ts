@@ -52,6 +52,8 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
 
   spec.volumes ??= [];
   const volumeNames = new Set(spec.volumes.map((v) => v.name));
+  // The limit kubelet enforces on the volume (ours, or the one an adopted emptyDir already had):
+  // the sidecar budgets below it.
   let sizeLimit = policy.sizeLimit;
   let logsMount: V1VolumeMount;
   if (existing.kind === 'adopt') {
@@ -98,6 +100,7 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     policy,
     effective: input.effective,
     sizeLimit,
+    volumeSizeLimit: sizeLimit,
     logsMount,
     annotationsVolume,
     metricsPort,

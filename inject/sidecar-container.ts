@@ -24,6 +24,11 @@ export interface SidecarParts {
   effective: RawAnnotations;
   /** The volume's real sizeLimit when we reuse a volume that has one. */
   sizeLimit: string;
+  /**
+   * The sizeLimit kubelet enforces on the log volume, if any. Passed as its own flag, which the
+   * pod's annotations file cannot override: the sidecar budgets below it whatever they say.
+   */
+  volumeSizeLimit: string | undefined;
   logsMount: V1VolumeMount;
   annotationsVolume: string;
   metricsPort: number;
@@ -52,6 +57,7 @@ export function sidecarContainer(parts: SidecarParts): V1Container {
       `--annotations-file=${SIDECAR_ANNOTATIONS_DIR}/${ANNOTATIONS_FILE}`,
       `--metrics-port=${parts.metricsPort}`,
       ...flags,
+      ...(parts.volumeSizeLimit === undefined ? [] : [`--volume-size-limit=${parts.volumeSizeLimit}`]),
     ],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

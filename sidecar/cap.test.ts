@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapAction, type CapOutcome, capFile, type FallocateMethod } from './cap.ts';
-import { realFs } from './fs.ts';
+import { realFs, type SidecarFs } from './fs.ts';
 import { rotatedName } from './names.ts';
 import { lineNumbers, readParts, sequenceProblems, stripNuls } from './testing/streams.ts';
 import { makeTempDir, mountTmpfs } from './testing/tmpdir.ts';
@@ -24,10 +32,15 @@ function capAction(file: string, overrides: Partial<CapAction> = {}): CapAction 
   };
 }
 
-function startWriter(file: string, mode: 'append' | 'offset', seconds: number) {
+/**
+ * A writer for `seconds`; with `paced`, 160,000 lines (10 MB) at 4 MiB/s instead, so that the
+ * number of caps depends on the volume written, not on how busy the machine is.
+ */
+function startWriter(file: string, mode: 'append' | 'offset', seconds: number, paced = false) {
+  const volume = paced ? ['--lines', '160000', '--rate', '4'] : [];
   const child = spawn(
     process.execPath,
-    [WRITER, '--file', file, '--mode', mode, '--seconds', String(seconds)],
+    [WRITER, '--file', file, '--mode', mode, '--seconds', String(paced ? 60 : seconds), ...volume],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -110,7 +123,7 @@ describe('capFile', () => {
   it('loses no line of an O_APPEND writer across many caps', async () => {
     const dir = join(temp.dir, 'append');
     mkdirSync(dir);
-    const writer = startWriter(join(dir, 'app.log'), 'append', 2);
+    const writer = startWriter(join(dir, 'app.log'), 'append', 2, true);
     const { last, outcomes } = await capWhileWriting(dir, 'app.log', writer, 256 * 1024, new Set());
     expect(outcomes.length).toBeGreaterThanOrEqual(10);
     expect(new Set(outcomes.map((o) => o.method))).toEqual(new Set(['collapse']));
@@ -121,7 +134,7 @@ describe('capFile', () => {
   it('loses no line of a writer without O_APPEND and writes no NULs into rotated files', async () => {
     const dir = join(temp.dir, 'offset');
     mkdirSync(dir);
-    const writer = startWriter(join(dir, 'app.log'), 'offset', 2);
+    const writer = startWriter(join(dir, 'app.log'), 'offset', 2, true);
     const { last, outcomes } = await capWhileWriting(dir, 'app.log', writer, 256 * 1024, new Set());
     const seen = JSON.stringify(outcomes.map((o) => [o.method, o.sparse, o.removedBytes]));
     expect(outcomes.length, seen).toBeGreaterThanOrEqual(10);
@@ -194,5 +207,70 @@ describe('capFile where collapse-range is refused', () => {
     const all = Buffer.concat(readParts(dir, 'quiet.log').map((p) => p.content));
     expect(all.equals(content)).toBe(true);
     expect(readFileSync(join(dir, 'quiet.log')).length).toBe(0);
+  });
+});
+
+describe('capFile and the app', () => {
+  const temp = makeTempDir();
+  afterAll(() => temp.remove());
+
+  it('abandons the cap, losing none of its new lines, when the app truncates its file meanwhile', async () => {
+    const dir = join(temp.dir, 'truncating');
+    mkdirSync(dir);
+    const head = Buffer.from(Array.from({ length: 5000 }, (_, i) => `old ${i}\n`).join(''));
+    writeFileSync(join(dir, 'app.log'), head);
+    // The app truncates its file and starts again between our copy and our collapse: the
+    // collapse now reaches past the end and fails with EINVAL.
+    const fs: SidecarFs = {
+      ...realFs,
+      fallocate: async (handle, op, offset, length) => {
+        truncateSync(join(dir, 'app.log'), 0);
+        appendFileSync(join(dir, 'app.log'), 'new 1\nnew 2\n');
+        return realFs.fallocate(handle, op, offset, length);
+      },
+    };
+    const outcome = await capFile(capAction('app.log'), { fs, dir, level: 1, refused: new Set() });
+    expect(readFileSync(join(dir, 'app.log'), 'utf8')).toBe('new 1\nnew 2\n');
+    expect(outcome.method).toBe('none');
+    expect(outcome.bytesAtRisk).toBe(0);
+    // The head it saved before the app dropped it stays saved: nothing lost, nothing twice.
+    const saved = Math.floor((head.length - 1) / 4096) * 4096;
+    expect(readParts(dir, 'app.log').map((p) => p.content.toString())).toEqual([
+      head.subarray(0, saved).toString(),
+      'new 1\nnew 2\n',
+    ]);
+  });
+
+  it('abandons a copy-then-truncate cap when the app truncated its file meanwhile', async () => {
+    const dir = join(temp.dir, 'truncating-fallback');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'app.log'), Buffer.alloc(100_000, 'o'));
+    const fs: SidecarFs = {
+      ...realFs,
+      utimes: async (path, atime, mtime) => {
+        // While the head is being saved, the app truncates and writes anew.
+        truncateSync(join(dir, 'app.log'), 0);
+        appendFileSync(join(dir, 'app.log'), 'fresh\n');
+        return realFs.utimes(path, atime, mtime);
+      },
+    };
+    await capFile(capAction('app.log'), { fs, dir, level: 1, refused: new Set(['collapse', 'punch']) });
+    expect(readFileSync(join(dir, 'app.log'), 'utf8')).toBe('fresh\n');
+  });
+
+  it('keeps zeros the app really wrote in the rotated file', async () => {
+    const dir = join(temp.dir, 'zeros');
+    mkdirSync(dir);
+    // A binary-ish record with 16 KiB of real zeros between two text lines.
+    const content = Buffer.concat([
+      Buffer.from('before the zeros\n'),
+      Buffer.alloc(16 * 1024),
+      Buffer.from(Array.from({ length: 3000 }, (_, i) => `after ${i}\n`).join('')),
+    ]);
+    writeFileSync(join(dir, 'app.log'), content);
+    const outcome = await capFile(capAction('app.log'), { fs: realFs, dir, level: 1, refused: new Set() });
+    expect(outcome.method).toBe('collapse');
+    const all = Buffer.concat(readParts(dir, 'app.log').map((p) => p.content));
+    expect(all.equals(content)).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { kubeEventSink } from './kube-events.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, serveMetrics } from './metrics.ts';
 import { createPolicySource, readAnnotations } from './policy-source.ts';
-import { setPolicyGauges, startService, sweepAndReport } from './service.ts';
+import { newReportState, setPolicyGauges, startService, sweepAndReport } from './service.ts';
 import { dryRun } from './sweep.ts';
 
 const readText = (path: string) => readFile(path, 'utf8');
@@ -30,8 +30,15 @@ export const sidecarCommand: Command = async (args, io) => {
   await checkDirectory(policy.logDir);
 
   if (parsed.dryRun) {
-    const actions = await dryRun({ context: executeContext(policy, new Set()), policy, now: Date.now });
-    for (const action of actions) io.stdout.write(`${JSON.stringify(action)}\n`);
+    const planned = await dryRun({ context: executeContext(policy, new Set()), policy, now: Date.now });
+    for (const action of planned.actions) io.stdout.write(`${JSON.stringify(action)}\n`);
+    if (planned.deferred > 0) {
+      logger.log('info', 'plan_batched', {
+        actions: planned.actions.length,
+        deferred: planned.deferred,
+        note: 'a pass works through a backlog in batches; the rest is planned once these are done',
+      });
+    }
     return EXIT.ok;
   }
   const metrics = createMetrics();
@@ -40,14 +47,14 @@ export const sidecarCommand: Command = async (args, io) => {
   const events = sink ? createEventRecorder(sink, logger, Date.now) : undefined;
   const deps = { fs: realFs, logger, metrics, now: Date.now, events };
   if (parsed.once) {
-    const report = await sweepAndReport(deps, policy, new Set());
+    const report = await sweepAndReport(deps, policy, new Set(), newReportState());
     await events?.flush();
     logger.log('info', 'sweep_done', {
       rounds: report.rounds,
       usage_before: report.usageBefore,
       usage_after: report.usageAfter,
     });
-    return report.results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
+    return report.failures.length === 0 ? EXIT.ok : EXIT.failure;
   }
   return runUntilStopped(parsed, policy, fallback, deps, io);
 };
@@ -69,6 +76,7 @@ async function runUntilStopped(
     initial: policy,
     file: parsed.annotationsFile,
     fallback,
+    options: { volumeSizeLimit: parsed.volumeSizeLimit },
     readFile: readText,
     logger: deps.logger,
   });
@@ -113,9 +121,10 @@ async function initialPolicy(
     ...parsed.policyFlags,
     ...(parsed.dir !== undefined ? { [KEYS.logDir]: resolve(parsed.dir) } : {}),
   };
-  const flagsOnly = parsePolicy({ [KEYS.logDir]: annotations[KEYS.logDir] }, fallback);
+  const options = { volumeSizeLimit: parsed.volumeSizeLimit };
+  const flagsOnly = parsePolicy({ [KEYS.logDir]: annotations[KEYS.logDir] }, fallback, options);
   if (!flagsOnly.ok) throw new UsageError(flagsOnly.problems.map((p) => inFlagTerms(p.message)).join('; '));
-  const full = parsePolicy(annotations, fallback);
+  const full = parsePolicy(annotations, fallback, options);
   for (const warning of full.warnings) logger.log('warn', 'policy_warning', { warning });
   if (full.ok) return { policy: full.policy, fallback };
   for (const problem of full.problems) {

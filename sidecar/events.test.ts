@@ -13,7 +13,7 @@ const compressed = (file: string): ActionResult =>
   ({
     action: { kind: 'compress', file, target: `${file}.gz`, compression: 'gzip', reason: 'closed' },
     ok: true,
-    outcome: { kind: 'compressed', bytesIn: 10, bytesOut: 2, sourceVanished: false },
+    outcome: { kind: 'compressed', target: `${file}.gz`, bytesIn: 10, bytesOut: 2, source: 'emptied' },
   }) as ActionResult;
 const lastResort = (file: string): ActionResult =>
   ({

@@ -7,7 +7,7 @@ import { hintFor } from './report.ts';
 
 export interface PodEvent {
   type: 'Normal' | 'Warning';
-  reason: 'LogwardLastResortCap' | 'LogwardActionFailing';
+  reason: 'LogwardLastResortCap' | 'LogwardActionFailing' | 'LogwardUnmanagedOverBudget';
   message: string;
   /** Events with the same key are rate-limited together. */
   key: string;
@@ -39,7 +39,12 @@ export function eventsFor(results: readonly ActionResult[], streaks: FailureStre
       continue;
     }
     streaks.delete(key);
-    if (action.kind === 'cap' && action.reason === 'over_hard_limit' && result.outcome.kind === 'capped') {
+    if (
+      action.kind === 'cap' &&
+      action.reason === 'over_hard_limit' &&
+      result.outcome.kind === 'capped' &&
+      result.outcome.removedBytes > 0
+    ) {
       events.push({
         type: 'Warning',
         reason: 'LogwardLastResortCap',
@@ -51,12 +56,27 @@ export function eventsFor(results: readonly ActionResult[], streaks: FailureStre
   return events;
 }
 
+/**
+ * Files the sidecar may not touch alone exceed the budget: it can free nothing of them, and
+ * kubelet counts them. A human must move them, name them as logs, or raise the limit.
+ */
+export function unmanagedEvent(unmanagedBytes: number, budget: number, largest: readonly string[]): PodEvent {
+  return {
+    type: 'Warning',
+    reason: 'LogwardUnmanagedOverBudget',
+    message: `files Logward may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) use ${unmanagedBytes} bytes of the log directory, more than its budget of ${budget} (largest: ${largest.map((name) => JSON.stringify(name)).join(', ')}); they are left alone: move them off the log volume, or name them in logward.io/include if they are logs`,
+    key: 'unmanaged-over-budget',
+  };
+}
+
 export interface EventSink {
   emit(event: PodEvent): Promise<void>;
 }
 
 export interface EventRecorder {
   observe(results: readonly ActionResult[]): void;
+  /** Sends one event, rate-limited by its key like the others. */
+  record(event: PodEvent): void;
   /** Resolves once every Event sent so far has been answered: before exiting. */
   flush(): Promise<void>;
 }
@@ -75,35 +95,37 @@ export function createEventRecorder(
   const lastSent = new Map<string, number>();
   let disabled = false;
   const pending = new Set<Promise<void>>();
+  const record = (event: PodEvent) => {
+    const previous = lastSent.get(event.key);
+    if (disabled || (previous !== undefined && now() - previous < minIntervalMs)) return;
+    lastSent.set(event.key, now());
+    const sent = sink.emit(event).then(
+      () => logger.log('info', 'event_recorded', { reason: event.reason }),
+      (error: { code?: number; message?: string }) => {
+        if (error.code === 403) {
+          disabled = true;
+          logger.log('warn', 'events_forbidden', {
+            error:
+              'the pod may not create Events; bind the ClusterRole logward-sidecar-events to its ServiceAccount to see them in kubectl describe pod',
+          });
+        } else {
+          logger.log('warn', 'event_failed', {
+            reason: event.reason,
+            error: error.message ?? String(error),
+          });
+        }
+      },
+    );
+    pending.add(sent);
+    sent.finally(() => pending.delete(sent));
+  };
   return {
     async flush() {
       await Promise.all(pending);
     },
     observe(results) {
-      for (const event of eventsFor(results, streaks)) {
-        const previous = lastSent.get(event.key);
-        if (disabled || (previous !== undefined && now() - previous < minIntervalMs)) continue;
-        lastSent.set(event.key, now());
-        const sent = sink.emit(event).then(
-          () => logger.log('info', 'event_recorded', { reason: event.reason }),
-          (error: { code?: number; message?: string }) => {
-            if (error.code === 403) {
-              disabled = true;
-              logger.log('warn', 'events_forbidden', {
-                error:
-                  'the pod may not create Events; bind the ClusterRole logward-sidecar-events to its ServiceAccount to see them in kubectl describe pod',
-              });
-            } else {
-              logger.log('warn', 'event_failed', {
-                reason: event.reason,
-                error: error.message ?? String(error),
-              });
-            }
-          },
-        );
-        pending.add(sent);
-        sent.finally(() => pending.delete(sent));
-      }
+      for (const event of eventsFor(results, streaks)) record(event);
     },
+    record,
   };
 }

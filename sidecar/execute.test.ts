@@ -58,12 +58,14 @@ describe('execute', () => {
       const [result] = await execute([compress('going.2021-01-04.log', c)], context(dir));
       expect(result).toMatchObject({
         ok: true,
-        outcome: { kind: 'compressed', sourceRemoved: true, bytesIn: LINES.length },
+        outcome: { kind: 'compressed', source: 'emptied', bytesIn: LINES.length },
       });
       const target = `going.2021-01-04.log${c === 'gzip' ? '.gz' : '.zst'}`;
-      expect(readdirSync(dir)).toEqual([target]);
+      expect(readdirSync(dir).sort()).toEqual(['going.2021-01-04.log', target]);
       expect(decompress(join(dir, target)).toString()).toBe(LINES);
       expect(statSync(join(dir, target)).mtimeMs).toBe(mtime);
+      // Emptied in place, not unlinked, and still as old as it was: not the newest of its stream.
+      expect(statSync(join(dir, 'going.2021-01-04.log'))).toMatchObject({ size: 0, mtimeMs: mtime });
     },
   );
 
@@ -81,8 +83,9 @@ describe('execute', () => {
         return handle;
       },
     };
+    const ino = statSync(join(dir, 'old.log.gz')).ino;
     const results = await execute(
-      [compress('a.log'), { kind: 'delete', file: 'old.log.gz', bytes: 1, reason: 'over_max_age' }],
+      [compress('a.log'), { kind: 'delete', file: 'old.log.gz', bytes: 1, reason: 'over_max_age', ino }],
       context(dir, fs),
     );
     expect(results.map((r) => r.ok)).toEqual([false, true]);
@@ -109,7 +112,8 @@ describe('execute', () => {
       'failed to compress "secret.log": EACCES',
       'ok',
     ]);
-    expect(readdirSync(dir).sort()).toEqual(['b.log.gz', 'secret.log']);
+    expect(readdirSync(dir).sort()).toEqual(['b.log', 'b.log.gz', 'secret.log']);
+    expect(readFileSync(join(dir, 'b.log'), 'utf8')).toBe('');
   });
 
   it('keeps the complete compressed copy of a file deleted while it was being compressed', async () => {
@@ -127,7 +131,7 @@ describe('execute', () => {
       },
     };
     const [result] = await execute([compress('gone.log')], context(dir, fs));
-    expect(result).toMatchObject({ ok: true, outcome: { sourceVanished: true, sourceRemoved: false } });
+    expect(result).toMatchObject({ ok: true, outcome: { source: 'vanished' } });
     expect(readdirSync(dir)).toEqual(['gone.log.gz']);
     expect(decompress(join(dir, 'gone.log.gz')).toString()).toBe(LINES);
   });
@@ -136,9 +140,9 @@ describe('execute', () => {
     const dir = directory({ 'busy.log': LINES });
     const fs: SidecarFs = {
       ...realFs,
-      rename: async (from, to) => {
+      link: async (from, to) => {
         writeFileSync(join(dir, 'busy.log'), 'one more line\n', { flag: 'a' });
-        return realFs.rename(from, to);
+        return realFs.link(from, to);
       },
     };
     const [result] = await execute([compress('busy.log')], context(dir, fs));
@@ -170,7 +174,7 @@ describe('execute', () => {
     const results = await execute(
       [
         { kind: 'remove-leftover', file: '.a.log.gz.logward-tmp', bytes: 4096 },
-        { kind: 'delete', file: 'never-there.log.gz', bytes: 0, reason: 'over_max_files' },
+        { kind: 'delete', file: 'never-there.log.gz', bytes: 0, reason: 'over_max_files', ino: 1 },
       ],
       context(dir),
     );
@@ -201,17 +205,22 @@ describe('scan', () => {
     writeFileSync(join(dir, 'sub', 'inner.log'), 'b\n');
     symlinkSync(outside, join(dir, 'sub', 'escape'));
 
+    // Without recursive, files in subdirectories are listed too (kubelet counts them), and the
+    // planner leaves them alone; symlinks are never followed either way.
     const flat = await scan(dir, { recursive: false }, realFs);
-    expect(flat.files.map((f) => f.name)).toEqual(['app.log']);
+    expect(flat.files.map((f) => f.name)).toEqual(['app.log', 'sub/inner.log']);
     expect(flat.skipped.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual([
       { name: 'link.log', why: 'symlink' },
       { name: 'pipe.log', why: 'fifo' },
       { name: 'sub', why: 'directory' },
+      { name: 'sub/escape', why: 'symlink' },
     ]);
+    // The subdirectory's own blocks count, as du counts them.
+    expect(flat.otherBytes).toBeGreaterThanOrEqual(4096);
     const deep = await scan(dir, { recursive: true }, realFs);
     expect(deep.files.map((f) => f.name)).toEqual(['app.log', 'sub/inner.log']);
     expect(deep.skipped.map((s) => s.name).sort()).toEqual(['link.log', 'pipe.log', 'sub/escape']);
-    expect(deep.files[0]).toMatchObject({ size: 2, allocatedBytes: 4096, kind: 'file' });
+    expect(deep.files[0]).toMatchObject({ size: 2, allocatedBytes: 4096, links: 1 });
     expect(existsSync(join(outside, 'precious.log'))).toBe(true);
   });
 });

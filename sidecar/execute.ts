@@ -1,10 +1,13 @@
 // Carries out a plan. One result per action, in order; a failing action is reported and the
 // rest still run, because one unreadable file must not stop the directory from being kept
-// under budget. Every filesystem call goes through `context.fs`.
+// under budget. Every filesystem call goes through `context.fs`, and every path through the
+// directory's descriptor (confine.ts): nothing is reached by a path that could lead outside.
 import { posix } from 'node:path';
 import { type CapOutcome, capFile, type FallocateMethod } from './cap.ts';
 import { type CompressOutcome, compressFile } from './compress.ts';
-import { errorCode, type SidecarFs } from './fs.ts';
+import { type Confined, openConfined } from './confine.ts';
+import { emptyIfUnchanged } from './empty.ts';
+import { errorCode, READ_WRITE_FLAGS, type SidecarFs } from './fs.ts';
 import type { Action } from './types.ts';
 
 export interface ExecuteContext {
@@ -19,6 +22,8 @@ export interface ExecuteContext {
 
 export type Outcome =
   | { kind: 'removed'; vanished: boolean }
+  /** A file an app may still hold, emptied in place (retention); its name goes later. */
+  | { kind: 'emptied' }
   | ({ kind: 'compressed' } & CompressOutcome)
   | ({ kind: 'capped' } & CapOutcome);
 
@@ -35,41 +40,57 @@ const VERBS: Record<Action['kind'], string> = {
 
 export async function execute(actions: readonly Action[], context: ExecuteContext): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
-  for (const action of actions) {
-    try {
-      if (context.signal?.aborted) throw Object.assign(new Error('shutting down'), { code: 'ABORTED' });
-      results.push({ action, ok: true, outcome: await perform(action, context) });
-    } catch (cause) {
-      const code =
-        errorCode(cause) ?? (cause instanceof Error && cause.name === 'AbortError' ? 'ABORTED' : undefined);
-      const reason = code ?? (cause instanceof Error ? cause.message : String(cause));
-      const detail =
-        cause instanceof Error && code && cause.message && !cause.message.startsWith(code)
-          ? ` (${cause.message})`
-          : '';
-      const error = new Error(
-        `failed to ${VERBS[action.kind]} ${JSON.stringify(action.file)}: ${reason}${detail}`,
-        { cause },
-      );
-      results.push({ action, ok: false, code, error });
+  if (actions.length === 0) return results;
+  const root = await openConfined(context.fs, context.dir);
+  try {
+    for (const action of actions) {
+      try {
+        if (context.signal?.aborted) throw Object.assign(new Error('shutting down'), { code: 'ABORTED' });
+        results.push({ action, ok: true, outcome: await perform(action, context, root) });
+      } catch (cause) {
+        results.push(failure(action, cause));
+      }
     }
+  } finally {
+    await root.close();
   }
   return results;
+}
+
+function failure(action: Action, cause: unknown): ActionResult {
+  const code =
+    errorCode(cause) ?? (cause instanceof Error && cause.name === 'AbortError' ? 'ABORTED' : undefined);
+  const reason = code ?? (cause instanceof Error ? cause.message : String(cause));
+  const detail =
+    cause instanceof Error && code && cause.message && !cause.message.startsWith(code)
+      ? ` (${cause.message})`
+      : '';
+  const error = new Error(
+    `failed to ${VERBS[action.kind]} ${JSON.stringify(action.file)}: ${reason}${detail}`,
+    {
+      cause,
+    },
+  );
+  return { action, ok: false, code, error };
 }
 
 /** gzip 1 and zstd 1: several times the throughput of the defaults, for a writer we must catch. */
 const FASTEST_LEVEL = { gzip: 1, zstd: 1 } as const;
 
-async function perform(action: Action, context: ExecuteContext): Promise<Outcome> {
-  const { fs, dir } = context;
+async function perform(action: Action, context: ExecuteContext, root: Confined): Promise<Outcome> {
+  const { fs } = context;
+  const dir = await root.dirOf(action.file);
+  const base = posix.basename(action.file);
   switch (action.kind) {
     case 'remove-leftover':
+      return remove(fs, `${dir}/${base}`, undefined);
     case 'delete':
-      return remove(fs, posix.join(dir, action.file));
+      if (action.emptyInPlace) return emptyInPlace(fs, `${dir}/${base}`, action.ino, action.emptyInPlace);
+      return remove(fs, `${dir}/${base}`, action.ino);
     case 'compress':
       return {
         kind: 'compressed',
-        ...(await compressFile(action.file, action.target, {
+        ...(await compressFile(base, posix.basename(action.target), {
           fs,
           dir,
           compression: action.compression,
@@ -80,27 +101,80 @@ async function perform(action: Action, context: ExecuteContext): Promise<Outcome
     case 'cap':
       return {
         kind: 'capped',
-        ...(await capFile(action, {
-          fs,
-          dir,
-          level:
-            action.catchUp && action.compression !== 'none'
-              ? FASTEST_LEVEL[action.compression]
-              : context.compressLevel,
-          refused: context.refused,
-          signal: context.signal,
-        })),
+        ...(await capFile(
+          {
+            ...action,
+            file: base,
+            rotated: action.rotated === undefined ? undefined : posix.basename(action.rotated),
+          },
+          {
+            fs,
+            dir,
+            level:
+              action.catchUp && action.compression !== 'none'
+                ? FASTEST_LEVEL[action.compression]
+                : context.compressLevel,
+            refused: context.refused,
+            signal: context.signal,
+          },
+        )),
       };
   }
 }
 
-/** A file already gone is what we wanted: not a failure. */
-async function remove(fs: SidecarFs, path: string): Promise<Outcome> {
+function changed(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ECHANGED' });
+}
+
+/**
+ * Unlinks `path` if it is still the file the plan saw (`ino`), with no other link. A file
+ * already gone is what we wanted: not a failure.
+ */
+async function remove(fs: SidecarFs, path: string, ino: number | undefined): Promise<Outcome> {
   try {
+    if (ino !== undefined) {
+      const stats = await fs.lstat(path);
+      if (stats.ino !== ino) throw changed('replaced since the scan; left in place');
+      if (stats.nlink > 1)
+        throw Object.assign(new Error('has other hard links; left alone'), { code: 'ELINKED' });
+    }
     await fs.unlink(path);
     return { kind: 'removed', vanished: false };
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { kind: 'removed', vanished: true };
     throw error;
+  }
+}
+
+async function emptyInPlace(
+  fs: SidecarFs,
+  path: string,
+  ino: number,
+  expected: { size: number; mtimeMs: number },
+): Promise<Outcome> {
+  let handle: Awaited<ReturnType<SidecarFs['open']>>;
+  try {
+    handle = await fs.open(path, READ_WRITE_FLAGS);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') return { kind: 'removed', vanished: true };
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+    // A sidecar running as another user than the app may unlink (the volume is world-writable)
+    // but not empty the file: unlink it if it is still exactly what the plan saw.
+    const stats = await fs.lstat(path);
+    if (stats.size !== expected.size || stats.mtimeMs !== expected.mtimeMs) {
+      throw changed('written to since the scan; left in place');
+    }
+    return remove(fs, path, ino);
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.ino !== ino) throw changed('replaced since the scan; left in place');
+    if (stats.nlink > 1)
+      throw Object.assign(new Error('has other hard links; left alone'), { code: 'ELINKED' });
+    if (!emptyIfUnchanged(handle, expected)) throw changed('written to since the scan; left in place');
+    return { kind: 'emptied' };
+  } finally {
+    await handle.close();
   }
 }

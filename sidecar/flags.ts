@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../base/errors.ts';
 import { KEYS, type Key, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
 import type { RawAnnotations } from '../contract/policy.ts';
+import { parseQuantity } from '../contract/quantity.ts';
 import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
 import { SIDECAR_METRICS_PORT as DEFAULT_METRICS_PORT } from '../contract/sidecar-port.ts';
 
@@ -17,6 +18,11 @@ export interface SidecarArgs {
   once: boolean;
   dryRun: boolean;
   metricsPort: number;
+  /**
+   * The log volume's real sizeLimit, passed by the webhook. Not an annotation: the pod's
+   * annotations file cannot raise it, because kubelet evicts at this limit whatever they say.
+   */
+  volumeSizeLimit: string | undefined;
   /** Policy flags given, keyed by annotation key: the parser's fallback. */
   policyFlags: Record<string, string>;
 }
@@ -32,6 +38,7 @@ const OPTIONS = {
   once: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'metrics-port': { type: 'string' },
+  'volume-size-limit': { type: 'string' },
   ...Object.fromEntries(
     POLICY_KEYS.map((key) => [
       shortName(key),
@@ -68,8 +75,15 @@ export function parseSidecarArgs(args: string[]): SidecarArgs {
       );
     }
   }
+  const volumeSizeLimit = values['volume-size-limit'] as string | undefined;
+  if (volumeSizeLimit !== undefined && !((parseQuantity(volumeSizeLimit) ?? 0) > 0)) {
+    throw new UsageError(
+      `--volume-size-limit: ${JSON.stringify(volumeSizeLimit)} is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi`,
+    );
+  }
   return {
     help: values.help === true,
+    volumeSizeLimit,
     dir: values.dir as string | undefined,
     annotationsFile: values['annotations-file'] as string | undefined,
     once: values.once === true,
@@ -97,6 +111,10 @@ export function helpText(): string {
     ['--annotations-file FILE', "the pod's annotations (downward API); watched, changes apply live"],
     ['--once', 'run one full sweep and exit'],
     ['--dry-run', 'print the plan of one sweep as JSON lines and change nothing (implies --once)'],
+    [
+      '--volume-size-limit QUANTITY',
+      "the log volume's real sizeLimit (the webhook sets it); the budget stays below it whatever the annotations say",
+    ],
     [
       '--metrics-port N',
       `serve /metrics and /healthz on this port (default: ${DEFAULT_METRICS_PORT}; 0 picks one)`,

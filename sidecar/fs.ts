@@ -1,19 +1,24 @@
 // The one seam between the sidecar and the filesystem. execute() and everything it calls use
 // only this object, so tests can inject faults (ENOSPC, a file vanishing mid-copy) and the
-// real thing stays in one place.
+// real thing stays in one place. Paths are strings in which a byte of a name that is not UTF-8
+// is escaped (name-bytes.ts); the real implementation turns them back into bytes.
 import { spawn } from 'node:child_process';
-import type { Dirent, Stats, StatsFs } from 'node:fs';
-import { constants } from 'node:fs';
+import type { Stats, StatsFs } from 'node:fs';
+import { constants, lstat as lstatCallback } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as fsp from 'node:fs/promises';
+import { decodeName, encodeName, hasEscapes } from './name-bytes.ts';
 
 export type FallocateOp = 'collapse-range' | 'punch-hole';
 
 export interface SidecarFs {
   lstat(path: string): Promise<Stats>;
-  readdir(path: string): Promise<Dirent[]>;
+  /** Entry names, byte-exact (escaped where they are not UTF-8). */
+  readdir(path: string): Promise<string[]>;
   open(path: string, flags: number, mode?: number): Promise<FileHandle>;
   rename(from: string, to: string): Promise<void>;
+  /** A new name for an existing file; EEXIST if `to` exists: the no-replace primitive. */
+  link(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   utimes(path: string, atime: Date, mtime: Date): Promise<void>;
   statfs(path: string): Promise<StatsFs>;
@@ -24,7 +29,10 @@ export interface SidecarFs {
 export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 /** Capping needs write access; O_NOFOLLOW so a symlink swapped in after the scan is refused. */
 export const READ_WRITE_FLAGS = constants.O_RDWR | constants.O_NOFOLLOW;
-export const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+/** Our temporary files: created new, never through a symlink or over something already there. */
+export const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** A directory on the way to a file: never a symlink, so no path component can lead outside. */
+export const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 // util-linux prints strerror text; map the ones we act on back to their codes.
 const STRERROR: Record<string, string> = {
@@ -68,14 +76,33 @@ function fallocate(handle: FileHandle, op: FallocateOp, offset: number, length: 
   });
 }
 
+/** The path as the kernel must see it: bytes when a name in it is not UTF-8. */
+function bytesOf(path: string): string | Buffer {
+  return hasEscapes(path) ? encodeName(path) : path;
+}
+
+/** A name read as Latin-1 (one char per byte, lossless) in our escaped form. */
+function fromLatin1(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any byte outside ASCII
+  return /[^\x00-\x7f]/.test(name) ? decodeName(Buffer.from(name, 'latin1')) : name;
+}
+
 export const realFs: SidecarFs = {
-  lstat: (path) => fsp.lstat(path),
-  readdir: (path) => fsp.readdir(path, { withFileTypes: true }),
-  open: (path, flags, mode) => fsp.open(path, flags, mode),
-  rename: (from, to) => fsp.rename(from, to),
-  unlink: (path) => fsp.unlink(path),
-  utimes: (path, atime, mtime) => fsp.utimes(path, atime, mtime),
-  statfs: (path) => fsp.statfs(path),
+  // The callback API: the promise one costs twice the time per call, and a scan makes one
+  // call per file.
+  lstat: (path) =>
+    new Promise((resolve, reject) =>
+      lstatCallback(bytesOf(path), (error, stats) => (error ? reject(error) : resolve(stats))),
+    ),
+  // Latin-1 maps every byte to one character, so no name is lost on the way, and the common
+  // ASCII name needs no Buffer at all.
+  readdir: async (path) => (await fsp.readdir(bytesOf(path), { encoding: 'latin1' })).map(fromLatin1),
+  open: (path, flags, mode) => fsp.open(bytesOf(path), flags, mode),
+  rename: (from, to) => fsp.rename(bytesOf(from), bytesOf(to)),
+  link: (from, to) => fsp.link(bytesOf(from), bytesOf(to)),
+  unlink: (path) => fsp.unlink(bytesOf(path)),
+  utimes: (path, atime, mtime) => fsp.utimes(bytesOf(path), atime, mtime),
+  statfs: (path) => fsp.statfs(bytesOf(path)),
   fallocate,
 };
 

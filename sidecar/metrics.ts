@@ -8,6 +8,7 @@ import type { ActionResult } from './execute.ts';
 export interface Metrics {
   registry: Registry;
   usage: Gauge;
+  unmanaged: Gauge;
   budget: Gauge;
   limit: Gauge;
   hardLimit: Gauge;
@@ -20,7 +21,13 @@ export interface Metrics {
   sweepDuration: Histogram;
 }
 
-const DELETE_REASONS = ['over_max_files', 'over_max_age', 'over_max_total_size', 'leftover'];
+const DELETE_REASONS = [
+  'over_max_files',
+  'over_max_age',
+  'over_max_total_size',
+  'over_hard_limit',
+  'leftover',
+];
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -30,6 +37,11 @@ export function createMetrics(): Metrics {
     usage: new Gauge({
       name: 'logward_sidecar_usage_bytes',
       help: 'Allocated bytes (st_blocks*512) of everything in the log directory, as kubelet counts an emptyDir',
+      registers,
+    }),
+    unmanaged: new Gauge({
+      name: 'logward_sidecar_unmanaged_bytes',
+      help: 'Allocated bytes of files in the log directory that the sidecar leaves alone (not logs, hard-linked, or in a subdirectory without recursive): counted, never freed',
       registers,
     }),
     budget: new Gauge({
@@ -59,7 +71,7 @@ export function createMetrics(): Metrics {
     }),
     deletedFiles: new Counter({
       name: 'logward_sidecar_deleted_files_total',
-      help: 'Files deleted, by reason (over_max_files, over_max_age, over_max_total_size, leftover)',
+      help: 'Files deleted (or emptied in place, when an app may still hold them), by reason (over_max_files, over_max_age, over_max_total_size, over_hard_limit, leftover)',
       labelNames: ['reason'],
       registers,
     }),
@@ -99,7 +111,7 @@ export function recordResults(metrics: Metrics, results: readonly ActionResult[]
       continue;
     }
     const { outcome } = result;
-    if (outcome.kind === 'removed' && !outcome.vanished) {
+    if ((outcome.kind === 'removed' && !outcome.vanished) || outcome.kind === 'emptied') {
       metrics.deletedFiles.inc({ reason: action.kind === 'delete' ? action.reason : 'leftover' });
     } else if (outcome.kind === 'compressed') {
       metrics.compressedBytes.inc(outcome.bytesIn);

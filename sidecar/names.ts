@@ -64,6 +64,39 @@ export function withAttempt(rotated: string, attempt: number): string {
   return dir === '.' ? base : posix.join(dir, base);
 }
 
+/**
+ * The `attempt`-th name to archive the closed file `name` under: `app.log.1.gz` first, then,
+ * when that is taken (the app reuses `app.log.1` at every rollover), a name stamped with the
+ * file's own mtime, `app.log.1.2021-01-04T10-30-00-123Z.gz`, then `....1.gz`, and so on. Every
+ * generation keeps a name of its own.
+ */
+export function archiveName(
+  name: string,
+  compression: Exclude<Compression, 'none'>,
+  mtimeMs: number,
+  attempt = 0,
+): string {
+  const extension = COMPRESSED_EXTENSIONS[compression];
+  if (attempt === 0) return `${name}${extension}`;
+  const part = attempt > 1 ? `.${attempt - 1}` : '';
+  return `${name}.${rotationStamp(mtimeMs)}${part}${extension}`;
+}
+
+/**
+ * The name a file of ours was made from: `app.log.1` for `app.log.1.gz` and for
+ * `app.log.1.<stamp>.gz`, `app.log` for `app.<stamp>.log.gz`. Ownership follows the source, so
+ * an include pattern that names `access_log` covers its archives too.
+ */
+export function sourceName(name: string): string {
+  const slash = name.lastIndexOf('/');
+  const dir = name.slice(0, slash + 1);
+  const base = name
+    .slice(slash + 1)
+    .replace(/\.(?:gz|zst)$/, '')
+    .replace(ROTATION_STAMP, '');
+  return `${dir}${base}`;
+}
+
 /** Sort key of our rotations: stamp, then part. Names alone do not sort `.1` after none. */
 export function rotationOrder(name: string): [string, number] {
   const match = /\.(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)(?:\.(\d+))?(?=\.|$)/.exec(

@@ -15,11 +15,22 @@ const policy: PlanPolicy = {
   maxFiles: 10,
   compress: 'gzip',
   closedAfterMs: 5 * MINUTE,
+  include: ['*.log', '*.log.*', '*.out', '*.out.*', '*.err', '*.err.*'],
+  exclude: ['*.lck', '*.lock', '*.pid'],
+  recursive: false,
 };
 
 /** A file `ageMs` old of `kib` KiB, fully allocated unless `allocatedKib` says otherwise. */
+let inode = 0;
 function file(name: string, kib: number, ageMs: number, allocatedKib = kib): FileInfo {
-  return { name, size: kib * KI, allocatedBytes: allocatedKib * KI, mtimeMs: now - ageMs, kind: 'file' };
+  return {
+    name,
+    size: kib * KI,
+    allocatedBytes: allocatedKib * KI,
+    mtimeMs: now - ageMs,
+    ino: ++inode,
+    links: 1,
+  };
 }
 
 /** `kind file reason` per action: compact enough to read a table at a glance. */
@@ -39,16 +50,16 @@ describe('classify', () => {
       ],
       policy,
       now,
-    ).map((f) => [f.name, f.role]);
+    ).map((f) => [f.file.name, f.role]);
     expect(roles).toEqual([
-      ['going.2021-01-11.log', 'rotated'],
+      ['going.2021-01-11.log', 'closed'],
       ['going.2021-01-04.log', 'live'],
-      ['going.2021-01-10.log', 'rotated'],
+      ['going.2021-01-10.log', 'closed'],
     ]);
   });
 
   it('treats a superseded file written within closed-after as possibly open', () => {
-    const roles = classify([file('a.1.log', 1, MINUTE), file('a.log', 1, 0)], policy, now).map((f) => f.role);
+    const roles = classify([file('a.log.1', 1, MINUTE), file('a.log', 1, 0)], policy, now).map((f) => f.role);
     expect(roles).toEqual(['recent', 'live']);
   });
 
@@ -58,7 +69,7 @@ describe('classify', () => {
       policy,
       now,
     ).map((f) => f.role);
-    expect(roles).toEqual(['rotated', 'rotated', 'live']);
+    expect(roles).toEqual(['archive', 'archive', 'live']);
   });
 });
 
@@ -73,13 +84,13 @@ describe('plan', () => {
     ],
     [
       'compresses closed files, not the live one nor a recent one',
-      [file('app.1.log', 10, DAY), file('app.2.log', 10, MINUTE), file('app.log', 10, 0)],
+      [file('app.log.1', 10, DAY), file('app.log.2', 10, MINUTE), file('app.log', 10, 0)],
       {},
-      ['compress app.1.log closed'],
+      ['compress app.log.1 closed'],
     ],
     [
       'does not compress when compression is off',
-      [file('app.1.log', 10, DAY), file('app.log', 10, 0)],
+      [file('app.log.1', 10, DAY), file('app.log', 10, 0)],
       { compress: 'none' },
       [],
     ],
@@ -127,15 +138,15 @@ describe('plan', () => {
     ],
     [
       'waits for pending compressions before trimming when the hard limit is far',
-      [file('a.1.log', 500, 2 * DAY), file('a.log.2.gz', 400, 3 * DAY), file('a.log', 50, 0)],
+      [file('a.log.1', 500, 2 * DAY), file('a.log.2.gz', 400, 3 * DAY), file('a.log', 50, 0)],
       { hardLimitBytes: 2000 * KI, maxTotalBytes: 800 * KI },
-      ['compress a.1.log closed'],
+      ['compress a.log.1 closed'],
     ],
     [
       'trims at once, pending compressions or not, at the hard limit',
-      [file('a.1.log', 500, 2 * DAY), file('a.log.2.gz', 400, 3 * DAY), file('a.log', 50, 0)],
+      [file('a.log.1', 500, 2 * DAY), file('a.log.2.gz', 400, 3 * DAY), file('a.log', 50, 0)],
       {},
-      ['delete a.log.2.gz over_max_total_size', 'compress a.1.log closed'],
+      ['delete a.log.2.gz over_max_total_size', 'compress a.log.1 closed'],
     ],
     [
       'caps a live file whose data passed max-file-size',
@@ -203,16 +214,36 @@ describe('plan', () => {
     ]);
   });
 
-  it('trims at once after ENOSPC even with compressions pending', () => {
-    const files = [file('a.1.log', 500, 2 * DAY), file('a.log.2.gz', 400, 3 * DAY), file('a.log', 50, 0)];
-    expect(summary(files, { hardLimitBytes: 2000 * KI }, { noSpace: true })).toEqual([
+  it('after ENOSPC, takes the usage for the hard limit and trims at once, compressions pending or not', () => {
+    // 950Ki used when the volume filled, far below a 2000Ki hard limit: the budget becomes 90%
+    // of 950Ki (the policy's budget to hard-limit ratio), and the oldest history goes.
+    const files = [file('a.log.1', 500, 2 * DAY), file('a.log.2.gz', 400, 3 * DAY), file('a.log', 50, 0)];
+    const policyOnBigVolume = { maxTotalBytes: 1800 * KI, hardLimitBytes: 2000 * KI };
+    expect(summary(files, policyOnBigVolume, { noSpace: true })).toEqual([
       'delete a.log.2.gz over_max_total_size',
-      'compress a.1.log closed',
+      'compress a.log.1 closed',
+    ]);
+    expect(summary(files, policyOnBigVolume)).toEqual(['compress a.log.1 closed']);
+  });
+
+  it('after ENOSPC with nothing left to delete, drops the oldest bytes of the live file', () => {
+    expect(summary([file('a.log', 500, 0)], {}, { noSpace: true })).toEqual([
+      'cap a.log over_hard_limit',
+      'cap a.log over_max_file_size',
+    ]);
+  });
+
+  it('never plans anything for a file that is not a log, and drops live bytes only halfway to the hard limit when such files alone exceed the budget', () => {
+    // 800Ki of database (the whole budget) and a 200Ki live log: 1000Ki, over the 950Ki hard
+    // limit. Down to 875Ki, halfway between budget and hard limit: 75Ki of the log stay.
+    const caps = plan([file('app.db', 800, 0), file('app.log', 200, 0)], policy, now);
+    expect(caps.map((a) => [a.kind, a.file, a.kind === 'cap' && a.keepBytes])).toEqual([
+      ['cap', 'app.log', 75 * KI],
     ]);
   });
 
   it('never acts on a live or recent file except to cap it', () => {
-    const files = [file('a.2.log', 700, 2 * MINUTE), file('a.log', 99, 0), file('b.log', 99, 0)];
+    const files = [file('a.log.2', 700, 2 * MINUTE), file('a.log', 99, 0), file('b.log', 99, 0)];
     const touched = plan(files, { ...policy, maxFiles: 0, maxAgeMs: 0 }, now).filter((a) => a.kind !== 'cap');
     expect(touched).toEqual([]);
   });
@@ -221,3 +252,33 @@ describe('plan', () => {
 function manyLive(count: number): FileInfo[] {
   return Array.from({ length: count }, (_, i) => file(`s${i}.log`, 90, 0));
 }
+
+describe('plan: names that are streams of their own', () => {
+  it('manages date-only names as one stream: compresses past days, ages out the oldest', () => {
+    const days = Array.from({ length: 9 }, (_, i) => file(`2021-01-0${i + 1}.log`, 10, (11 - i) * DAY));
+    expect(summary([...days, file('2021-01-11.log', 10, 0)], { maxFiles: 4 })).toEqual([
+      'delete 2021-01-04.log over_max_age',
+      'delete 2021-01-03.log over_max_age',
+      'delete 2021-01-02.log over_max_age',
+      'delete 2021-01-01.log over_max_age',
+      'delete 2021-01-05.log over_max_files',
+      'compress 2021-01-09.log closed',
+      'compress 2021-01-08.log closed',
+      'compress 2021-01-07.log closed',
+      'compress 2021-01-06.log closed',
+    ]);
+  });
+
+  it('expires an idle file with a unique name by max-age, and keeps one written within it', () => {
+    expect(summary([file('job-3f2a.log', 10, 8 * DAY), file('job-77c1.log', 10, 6 * DAY)])).toEqual([
+      'delete job-3f2a.log over_max_age',
+    ]);
+  });
+
+  it('at the hard limit, removes idle files with unique names before dropping bytes of active ones', () => {
+    const jobs = Array.from({ length: 9 }, (_, i) => file(`job-${i}.log`, 100, (i + 1) * 60 * MINUTE));
+    const plans = summary([...jobs, file('app.log', 90, 0)]);
+    expect(plans.filter((p) => p.startsWith('cap'))).toEqual([]);
+    expect(plans[0]).toBe('delete job-8.log over_hard_limit');
+  });
+});

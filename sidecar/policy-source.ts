@@ -4,7 +4,13 @@
 // does not parse is refused, loudly and naming the key, and the policy in force stays.
 import { isDeepStrictEqual } from 'node:util';
 import { KEYS } from '../contract/keys.ts';
-import { type ParseResult, type Policy, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
+import {
+  type ParseOptions,
+  type ParseResult,
+  type Policy,
+  parsePolicy,
+  type RawAnnotations,
+} from '../contract/policy.ts';
 import { parseDownwardApi } from './annotations.ts';
 import type { Logger } from './log.ts';
 
@@ -35,6 +41,8 @@ export function createPolicySource(options: {
   initial: Policy;
   file: string | undefined;
   fallback: RawAnnotations;
+  /** What no annotation may override (the volume's real size limit). */
+  options?: ParseOptions;
   readFile: (path: string) => Promise<string>;
   logger: Logger;
 }): PolicySource {
@@ -50,7 +58,7 @@ export function createPolicySource(options: {
       let result: ParseResult;
       try {
         text = await options.readFile(options.file);
-        result = parsePolicy(sidecarView(parseDownwardApi(text)), options.fallback);
+        result = parsePolicy(sidecarView(parseDownwardApi(text)), options.fallback, options.options);
       } catch (error) {
         options.logger.log('error', 'annotations_unreadable', { file: options.file, error: error as Error });
         return false;

@@ -27,16 +27,33 @@ export function logResult(logger: Logger, result: ActionResult): void {
         vanished: outcome.vanished || undefined,
       });
       return;
+    case 'emptied':
+      // Retention of a file an app may still hold: its content went, its name stays for now.
+      logger.log('info', 'deleted', {
+        ...fields,
+        bytes: 'bytes' in action ? action.bytes : undefined,
+        method: 'emptied',
+      });
+      return;
     case 'compressed':
       logger.log('info', 'compressed', {
         ...fields,
-        target: action.kind === 'compress' ? action.target : undefined,
+        target: outcome.target,
         bytes: outcome.bytesIn,
         bytes_out: outcome.bytesOut,
-        source_vanished: outcome.sourceVanished || undefined,
+        source: outcome.source,
       });
       return;
     case 'capped': {
+      if (outcome.abandoned) {
+        // The app truncated or replaced its file while we worked: nothing of its is touched.
+        logger.log('warn', 'cap_abandoned', {
+          ...fields,
+          why: outcome.abandoned,
+          rotated: outcome.rotated.length > 0 ? outcome.rotated : undefined,
+        });
+        return;
+      }
       const lastResort = action.kind === 'cap' && action.reason === 'over_hard_limit';
       logger.log(
         lastResort ? 'error' : outcome.method === 'truncate' ? 'warn' : 'info',

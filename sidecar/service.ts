@@ -5,10 +5,12 @@ import { dirname } from 'node:path';
 import { type ScheduledTask, schedule as scheduleCron } from 'node-cron';
 import type { Policy } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
-import type { EventRecorder } from './events.ts';
+import { type EventRecorder, unmanagedEvent } from './events.ts';
+import { holeMapAvailable } from './extents.ts';
 import type { SidecarFs } from './fs.ts';
 import type { Logger } from './log.ts';
 import { type Metrics, recordResults } from './metrics.ts';
+import { logMatcher } from './ownership.ts';
 import type { PolicySource } from './policy-source.ts';
 import { logResult } from './report.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
@@ -43,11 +45,30 @@ export function setPolicyGauges(metrics: Metrics, policy: Policy): void {
   metrics.hardLimit.set(policy.hardLimitBytes);
 }
 
+/** What the reports of past passes said, so each thing is said once, or once in a while. */
+export interface ReportState {
+  /** `file:why` of files already logged as ignored. */
+  ignored: Set<string>;
+  /** When `unmanaged_over_budget` was last logged; undefined while within the budget. */
+  unmanagedLoggedAt?: number | undefined;
+  holesGuessLogged?: boolean;
+}
+
+export function newReportState(): ReportState {
+  return { ignored: new Set() };
+}
+
+/** A problem that persists is repeated this often in the log, not at every pass. */
+const REPEAT_MS = 600_000;
+/** Bounds the memory of what was logged; past it, the set starts over. */
+const MAX_REMEMBERED = 100_000;
+
 /** Runs one sweep with logs and metrics; shared by the service and `--once`. */
 export async function sweepAndReport(
   options: Pick<ServiceOptions, 'fs' | 'logger' | 'metrics' | 'now' | 'events'>,
   policy: Policy,
   refused: Set<FallocateMethod>,
+  state: ReportState,
   signal?: AbortSignal,
 ): Promise<SweepReport> {
   const started = performance.now();
@@ -63,7 +84,63 @@ export async function sweepAndReport(
   });
   options.metrics.sweepDuration.observe((performance.now() - started) / 1000);
   options.metrics.usage.set(report.usageAfter);
+  options.metrics.unmanaged.set(report.unmanagedBytes);
+  reportLeftAlone(options, policy, report, state);
   return report;
+}
+
+/** Says which files the sidecar leaves alone, once each, and when they alone exceed the budget. */
+function reportLeftAlone(
+  options: Pick<ServiceOptions, 'logger' | 'now' | 'events'>,
+  policy: Policy,
+  report: SweepReport,
+  state: ReportState,
+): void {
+  const { logger } = options;
+  if (state.ignored.size > MAX_REMEMBERED) state.ignored.clear();
+  const once = (key: string) => !state.ignored.has(key) && Boolean(state.ignored.add(key));
+  for (const skip of report.skipped) {
+    if (once(`${skip.name}:${skip.why}`))
+      logger.log('info', 'ignored', { file: skip.name, why: skip.why, code: skip.code });
+  }
+  // Files in a subdirectory without `recursive` are covered by the directory's own line.
+  for (const left of report.ignored) {
+    if (left.why !== 'subdirectory' && once(`${left.file}:${left.why}`)) {
+      logger.log('info', 'ignored', { file: left.file, why: left.why, bytes: left.bytes });
+    }
+  }
+  if (!holeMapAvailable() && !state.holesGuessLogged) {
+    state.holesGuessLogged = true;
+    logger.log('warn', 'holes_guessed', {
+      error:
+        'logward-extents is not installed: runs of NULs of a block or more in files with holes are taken for holes',
+    });
+  }
+  if (report.unmanagedBytes <= policy.maxTotalBytes) {
+    if (state.unmanagedLoggedAt !== undefined) {
+      logger.log('info', 'unmanaged_within_budget', {
+        unmanaged_bytes: report.unmanagedBytes,
+        budget: policy.maxTotalBytes,
+      });
+    }
+    state.unmanagedLoggedAt = undefined;
+    return;
+  }
+  const now = options.now();
+  if (state.unmanagedLoggedAt !== undefined && now - state.unmanagedLoggedAt < REPEAT_MS) return;
+  state.unmanagedLoggedAt = now;
+  const largest = [...report.ignored]
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map((left) => left.file);
+  logger.log('error', 'unmanaged_over_budget', {
+    unmanaged_bytes: report.unmanagedBytes,
+    budget: policy.maxTotalBytes,
+    largest,
+    error:
+      'files the sidecar may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) alone exceed the budget; they are left alone: move them off the log volume, or name them in logward.io/include if they are logs',
+  });
+  options.events?.record(unmanagedEvent(report.unmanagedBytes, policy.maxTotalBytes, largest));
 }
 
 export function startService(options: ServiceOptions): Service {
@@ -74,7 +151,7 @@ export function startService(options: ServiceOptions): Service {
   // last-resort drop first instead of waiting for the copy to finish while the volume fills.
   let passController: AbortController | undefined;
   const refused = options.refused ?? new Set<FallocateMethod>();
-  const ignored = new Set<string>();
+  const reportState = newReportState();
   let last: SweepReport | undefined;
   let failing = false;
   let watcher: DirectoryWatch | undefined;
@@ -89,6 +166,7 @@ export function startService(options: ServiceOptions): Service {
         options,
         policy.current,
         refused,
+        reportState,
         AbortSignal.any([controller.signal, passController.signal]),
       );
       failing = false;
@@ -96,14 +174,10 @@ export function startService(options: ServiceOptions): Service {
       failing = true;
       throw error;
     }
-    watcher?.rebase(last.files);
-    for (const skip of last.skipped) {
-      const key = `${skip.name}:${skip.why}`;
-      if (!ignored.has(key))
-        logger.log('info', 'ignored', { file: skip.name, why: skip.why, code: skip.code });
-      ignored.add(key);
-    }
-    if (last.results.length > 0) {
+    watcher?.rebase(last.files, { usage: last.usageAfter, directories: last.directories });
+    // Kept for /healthz and tests; a large listing is not worth keeping until the next pass.
+    last.files = [];
+    if (last.actions > 0) {
       logger.log('debug', 'sweep', {
         reasons: [...reasons],
         rounds: last.rounds,
@@ -121,7 +195,10 @@ export function startService(options: ServiceOptions): Service {
 
   const startWatcher = (p: Policy) =>
     watchDirectory(p.logDir, {
-      recursive: p.recursive,
+      isManagedLog: (name) => {
+        const current = policy.current;
+        return (current.recursive || !name.includes('/')) && logMatcher(current)(name);
+      },
       thresholds: () => ({
         maxFileBytes: policy.current.maxFileBytes,
         highWaterBytes: policy.current.maxTotalBytes,
@@ -144,10 +221,6 @@ export function startService(options: ServiceOptions): Service {
     if (before.schedule !== after.schedule) {
       void cron?.destroy();
       cron = startCron(after);
-    }
-    if (before.recursive !== after.recursive) {
-      void watcher?.stop();
-      watcher = startWatcher(after);
     }
   };
 

@@ -3,25 +3,44 @@
 // compared in tests.
 import type { Compression } from '../contract/policy.ts';
 
-/** A regular file in the log directory, as lstat saw it. Only regular files reach the planner. */
+/** A regular file under the log directory, as lstat saw it. Only regular files reach the planner. */
 export interface FileInfo {
-  /** Path relative to the log directory, `/`-separated (`app.log`, `worker/app.log`). */
+  /**
+   * Path relative to the log directory, `/`-separated (`app.log`, `worker/app.log`); a byte
+   * that is not UTF-8 is escaped (name-bytes.ts).
+   */
   name: string;
   /** Apparent size (`st_size`). */
   size: number;
   /** `st_blocks * 512`: what kubelet counts for an emptyDir, and what a hole does not use. */
   allocatedBytes: number;
   mtimeMs: number;
-  kind: 'file';
+  /** Inode: a file replaced under its name between the scan and an action is not the same file. */
+  ino: number;
+  /** Hard links (`st_nlink`): above 1, the data is also reachable from elsewhere. */
+  links: number;
 }
 
-export type DeleteReason = 'over_max_files' | 'over_max_age' | 'over_max_total_size';
+export type DeleteReason = 'over_max_files' | 'over_max_age' | 'over_max_total_size' | 'over_hard_limit';
 export type CapReason = 'over_max_file_size' | 'over_hard_limit';
+
+/** Why a file is left alone whatever the policy says. */
+export type IgnoreReason =
+  /** Not matched by `include`, or matched by `exclude`. */
+  | 'not_a_log'
+  /** More than one hard link: its data is also reachable from elsewhere, maybe outside. */
+  | 'hard_linked'
+  /** In a subdirectory, and `recursive` is off. */
+  | 'subdirectory';
 
 export type Action =
   /** Our temporary file from an interrupted operation: never visible, never complete. */
   | { kind: 'remove-leftover'; file: string; bytes: number }
-  /** A closed file streamed into `target`, after which the source is removed. */
+  /**
+   * A closed file streamed into an archive (`target`, or the next free name after it), after
+   * which the file is emptied in place, not unlinked: a writer that still holds it open and
+   * writes again finds its line in the directory.
+   */
   | {
       kind: 'compress';
       file: string;
@@ -47,6 +66,18 @@ export type Action =
        */
       catchUp?: true;
     }
-  | { kind: 'delete'; file: string; bytes: number; reason: DeleteReason };
+  /**
+   * Retention. An archive, or an empty file, is unlinked. A file an app may still write
+   * (`emptyInPlace`) is emptied instead, and only if it is still the file the plan saw
+   * (`ino`, `size`, `mtimeMs`); the empty file goes once it is older than max-age.
+   */
+  | {
+      kind: 'delete';
+      file: string;
+      bytes: number;
+      reason: DeleteReason;
+      ino: number;
+      emptyInPlace?: { size: number; mtimeMs: number };
+    };
 
 export type ActionKind = Action['kind'];

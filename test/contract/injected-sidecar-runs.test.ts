@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,6 +59,12 @@ describe('the injected sidecar container', () => {
     );
     expect(args[0]).toBe('sidecar');
     await run(process.execPath, [LOGWARD, ...args, '--once', '--metrics-port=0'], { timeout: 30_000 });
-    expect((await readdir(logs)).sort()).toEqual(['going.2021-01-04.log.gz', 'going.2021-01-05.log']);
+    // Yesterday's file archived, then emptied in place (removed once older than max-age).
+    expect((await readdir(logs)).sort()).toEqual([
+      'going.2021-01-04.log',
+      'going.2021-01-04.log.gz',
+      'going.2021-01-05.log',
+    ]);
+    expect((await stat(join(logs, 'going.2021-01-04.log'))).size).toBe(0);
   });
 });

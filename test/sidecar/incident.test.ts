@@ -106,7 +106,11 @@ describe('the incident directory', () => {
       `going.${day(now, 1)}.log.full.1.log`,
       ...[2, 3, 4].map((a) => `going.${day(now, a)}.log`),
     ];
-    expect(readdirSync(f.dir).sort()).toEqual([...live, ...kept.map((k) => `${k}.gz`)].sort());
+    // Days past max-age are unlinked; days past max-files (younger) and the archived ones are
+    // emptied in place: a writer still holding one finds its next line in the directory.
+    const emptied = [...kept, ...[5, 6, 7].map((a) => `going.${day(now, a)}.log`)];
+    expect(readdirSync(f.dir).sort()).toEqual([...live, ...emptied, ...kept.map((k) => `${k}.gz`)].sort());
+    for (const file of emptied) expect(statSync(join(f.dir, file)).size, file).toBe(0);
     for (const file of kept) {
       expect(decompress(join(f.dir, `${file}.gz`)).equals(f.contents.get(file)!), file).toBe(true);
       expect(statSync(join(f.dir, `${file}.gz`)).mtimeMs).toBe(f.mtimes.get(file));

@@ -86,9 +86,11 @@ describe('safety', () => {
       'app.2021-01-01.log',
       'app.2021-01-02.log',
       'app.2021-01-03.log',
+      'app.2021-01-04.log',
       'app.2021-01-04.log.gz',
       'app.log',
     ]);
+    expect(readFileSync(join(dir, 'app.2021-01-04.log'), 'utf8')).toBe('');
     expect(decompress(join(dir, 'app.2021-01-04.log.gz')).toString()).toBe(body('fine', 100));
     const failures = logs().filter((l) => l.msg === 'action_failed');
     expect(failures).toEqual([
