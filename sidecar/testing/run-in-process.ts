@@ -1,7 +1,7 @@
 // Runs `logward sidecar ...` in this process with buffers for stdout and stderr: the command's
 // exit code, what it printed, and its JSON log lines.
 import { PassThrough } from 'node:stream';
-import type { Io } from '../../cli/io.ts';
+import type { Io } from '../../base/io.ts';
 import { sidecarCommand } from '../command.ts';
 import type { LogEntry } from './sidecar-process.ts';
 

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../../contract/keys.ts';
+import { decide } from '../../inject/decide.ts';
+import { appPod, cluster, container } from '../../inject/testing.ts';
 import { printedPlan, runSidecar } from '../../sidecar/testing/run-in-process.ts';
 import { makeTempDir } from '../../sidecar/testing/tmpdir.ts';
-import { decide } from '../../webhook/decide.ts';
-import { appPod, cluster, container } from '../../webhook/testing.ts';
 
 const temp = makeTempDir();
 afterAll(() => temp.remove());
