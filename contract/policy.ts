@@ -1,7 +1,7 @@
 import { validate as isCronExpression } from 'node-cron';
 import { parseDuration } from './duration.ts';
 import { parseGlobList } from './globs.ts';
-import { ALL_KEYS, isOurKey, KEYS, type Key } from './keys.ts';
+import { ALL_KEYS, isOurKey, KEYS, type Key, PREFIX } from './keys.ts';
 import { checkLogDir } from './log-dir.ts';
 import { formatBytes, parseQuantity } from './quantity.ts';
 import { BUILTIN_DEFAULTS } from './reference.ts';
@@ -436,7 +436,7 @@ export function unknownKeyWarnings(raw: RawAnnotations): string[] {
     );
   }
   if (unsuggested > 0) {
-    warnings.push(`${unsuggested} more logward.io/ annotations are not Logward's and are ignored`);
+    warnings.push(`${unsuggested} more ${PREFIX} annotations are not Logward's and are ignored`);
   }
   return warnings;
 }

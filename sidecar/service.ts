@@ -3,6 +3,7 @@
 import { watch as watchFs } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ScheduledTask, schedule as scheduleCron } from 'node-cron';
+import { KEYS } from '../contract/keys.ts';
 import type { Policy } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
 import { type EventRecorder, unmanagedEvent } from './events.ts';
@@ -137,8 +138,7 @@ function reportLeftAlone(
     unmanaged_bytes: report.unmanagedBytes,
     budget: policy.maxTotalBytes,
     largest,
-    error:
-      'files the sidecar may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) alone exceed the budget; they are left alone: move them off the log volume, or name them in logward.io/include if they are logs',
+    error: `files the sidecar may not touch (not logs, hard-linked, or in a subdirectory without ${KEYS.recursive}) alone exceed the budget; they are left alone: move them off the log volume, or name them in ${KEYS.include} if they are logs`,
   });
   options.events?.record(unmanagedEvent(report.unmanagedBytes, policy.maxTotalBytes, largest));
 }
