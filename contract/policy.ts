@@ -1,4 +1,5 @@
 import { validate as isCronExpression } from 'node-cron';
+import { CODECS, COMPRESSIONS, type Compression, isCompression } from './codecs.ts';
 import { parseDuration } from './duration.ts';
 import { parseGlobList } from './globs.ts';
 import { ALL_KEYS, isOurKey, KEYS, type Key, PREFIX } from './keys.ts';
@@ -8,8 +9,6 @@ import { BUILTIN_DEFAULTS } from './reference.ts';
 
 /** What users write: annotation values, all strings, all optional. */
 export type RawAnnotations = Readonly<Record<string, string | undefined>>;
-
-export type Compression = 'gzip' | 'zstd' | 'none';
 
 /** The sidecar container's knobs; `undefined` resources mean "no limit" (`none`). */
 export interface SidecarSettings {
@@ -65,12 +64,6 @@ export interface Problem {
 export type ParseResult =
   | { ok: true; policy: Policy; warnings: string[] }
   | { ok: false; problems: Problem[]; warnings: string[] };
-
-const LEVELS: Record<Compression, { min: number; max: number; default: number }> = {
-  gzip: { min: 1, max: 9, default: 6 },
-  zstd: { min: 1, max: 19, default: 3 },
-  none: { min: 0, max: 0, default: 0 },
-};
 
 const CPU = /^(\d+(?:\.\d+)?|\.\d+)m?$/;
 const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -215,14 +208,14 @@ export function parsePolicy(
   }
 
   const compressText = (value(KEYS.compress) ?? '').trim();
-  const compress = (['gzip', 'zstd', 'none'] as const).find((c) => c === compressText);
+  const compress = isCompression(compressText) ? compressText : undefined;
   if (compress === undefined)
-    problem(KEYS.compress, `${quoted(KEYS.compress)} is not supported; use gzip, zstd or none`);
+    problem(KEYS.compress, `${quoted(KEYS.compress)} is not supported; use ${alternatives(COMPRESSIONS)}`);
 
-  let compressLevel = LEVELS[compress ?? 'gzip'].default;
+  let compressLevel = compress === undefined || compress === 'none' ? 0 : CODECS[compress].defaultLevel;
   const levelText = value(KEYS.compressLevel);
   if (levelText !== undefined && compress !== undefined && compress !== 'none') {
-    const range = LEVELS[compress];
+    const range = CODECS[compress].levels;
     const level = /^\d+$/.test(levelText.trim()) ? Number(levelText) : Number.NaN;
     if (!(level >= range.min && level <= range.max)) {
       problem(
@@ -386,6 +379,11 @@ export function boolean(
   if (text === undefined) return undefined;
   problem(key, `${key}: ${JSON.stringify(text)} is not a boolean; use "true" or "false"`);
   return undefined;
+}
+
+/** `a, b or c`. */
+export function alternatives(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 }
 
 export function formatProblems(problems: readonly Problem[]): string {

@@ -3,6 +3,7 @@
 // under budget. Every filesystem call goes through `context.fs`, and every path through the
 // directory's descriptor (confine.ts): nothing is reached by a path that could lead outside.
 import { posix } from 'node:path';
+import { CODECS } from '../contract/codecs.ts';
 import { type CapOutcome, capFile, type FallocateMethod } from './cap.ts';
 import { type CompressOutcome, compressFile } from './compress.ts';
 import { type Confined, openConfined } from './confine.ts';
@@ -74,9 +75,6 @@ function failure(action: Action, cause: unknown): ActionResult {
   return { action, ok: false, code, error };
 }
 
-/** gzip 1 and zstd 1: several times the throughput of the defaults, for a writer we must catch. */
-const FASTEST_LEVEL = { gzip: 1, zstd: 1 } as const;
-
 async function perform(action: Action, context: ExecuteContext, root: Confined): Promise<Outcome> {
   const { fs } = context;
   const dir = await root.dirOf(action.file);
@@ -112,7 +110,7 @@ async function perform(action: Action, context: ExecuteContext, root: Confined):
             dir,
             level:
               action.catchUp && action.compression !== 'none'
-                ? FASTEST_LEVEL[action.compression]
+                ? CODECS[action.compression].fastestLevel
                 : context.compressLevel,
             refused: context.refused,
             signal: context.signal,

@@ -22,7 +22,7 @@
 import type { Policy } from '../contract/policy.ts';
 import {
   archiveName,
-  COMPRESSED_EXTENSIONS,
+  compressedName,
   isCompressedName,
   isOurRotation,
   isTempName,
@@ -314,7 +314,7 @@ export function planPass(
         kind: 'cap',
         file: entry.file.name,
         keepBytes: 0,
-        rotated: `${rotatedName(entry.file.name, now)}${compression === 'none' ? '' : COMPRESSED_EXTENSIONS[compression]}`,
+        rotated: compressedName(rotatedName(entry.file.name, now), compression),
         compression,
         reason: 'over_max_file_size',
         // Compressing a head takes longer the bigger it is, and the writer keeps writing
