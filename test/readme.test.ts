@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE } from '../contract/reference.ts';
+import { REFERENCE } from '../contract/keys.ts';
 import { SKIP_REASONS } from '../inject/reasons.ts';
 import { helpText as sidecarHelp } from '../sidecar/flags.ts';
 import { createMetrics as createSidecarMetrics } from '../sidecar/metrics.ts';
