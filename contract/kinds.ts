@@ -211,6 +211,27 @@ export const KINDS = {
   },
 } satisfies { [K in SettingKind]: Parser<K> };
 
+/** Each kind's accepted form, as the README's table of kinds states it (a test checks). */
+export const KIND_FORMS = {
+  'opt-in': '`"true"` or `"false"`',
+  path: 'an absolute directory path, not a system directory (see below)',
+  'container-names': 'a comma list of container names',
+  quantity: 'a Kubernetes quantity (`512Mi`, `2Gi`); a bare number below 1Mi is refused as a forgotten unit',
+  'percent-or-quantity': 'a quantity, or a percent of `size-limit` (`80%`)',
+  duration: '`30s`, `5m`, `12h`, `7d`, `2w`, or sums like `1h30m`',
+  count: 'a whole number',
+  codec: alternatives(COMPRESSIONS.map((name) => `\`${name}\``)),
+  level: "a whole number in the codec's range",
+  cron: 'a cron expression of 5 fields, or 6 with seconds first',
+  bool: '`"true"` or `"false"`',
+  globs:
+    "a comma list of globs: `*` and `?` stay within a directory level, `**` crosses levels, `[...]` is a class; a pattern without `/` matches a file's name at any depth (as in `.gitignore`), one with `/` its whole path",
+  cpu: 'a CPU quantity (`100m`, `1`), or `none`',
+  memory: 'a memory quantity (`64Mi`), or `none`',
+  id: 'a numeric id from 1 (not root)',
+  status: 'written by the webhook',
+} satisfies Record<Kind, string>;
+
 export function isSettingKind(kind: Kind): kind is SettingKind {
   return kind in KINDS;
 }
