@@ -275,11 +275,6 @@ export function rowOf(key: Key): KeyRow {
   return BY_KEY.get(key)!;
 }
 
-/** The keys the sidecar acts on, each also a sidecar flag of the same name (sidecar-flags.ts). */
-export const SIDECAR_POLICY_KEYS: readonly Key[] = ROWS.filter((row) => row.readBy.includes('sidecar')).map(
-  (row) => row.key,
-);
-
 /** The keys admins may default cluster-wide (`--default-<name>`, the chart's `defaults`). */
 export const DEFAULTABLE_KEYS: readonly Key[] = ROWS.filter((row) => row.defaultable).map((row) => row.key);
 

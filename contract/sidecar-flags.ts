@@ -2,11 +2,14 @@
 // (`logward.io/max-age` -> `--max-age`). The webhook writes them into the injected container
 // and the sidecar parses them, both from here, so the two spellings cannot drift. A key of kind
 // bool is a switch that takes no value (`--recursive`, `--no-recursive`); the rest take one.
-import { type Key, rowOf, SIDECAR_POLICY_KEYS, shortName } from './keys.ts';
+import { type Key, ROWS, rowOf, shortName } from './keys.ts';
 
-export { SIDECAR_POLICY_KEYS };
+/** The keys the sidecar reads, in the table's order (the order of the flags on a pod). */
+export const SIDECAR_POLICY_KEYS: readonly Key[] = ROWS.filter((row) => row.readBy.includes('sidecar')).map(
+  (row) => row.key,
+);
 
-export function isSwitch(key: Key): boolean {
+function isSwitch(key: Key): boolean {
   return rowOf(key).kind === 'bool';
 }
 

@@ -21,7 +21,7 @@ export interface ExecuteContext {
   signal?: AbortSignal | undefined;
 }
 
-export type Outcome =
+export type ActionOutcome =
   | { kind: 'removed'; vanished: boolean }
   /** A file an app may still hold, emptied in place (retention); its name goes later. */
   | { kind: 'emptied' }
@@ -29,7 +29,7 @@ export type Outcome =
   | ({ kind: 'capped' } & CapOutcome);
 
 export type ActionResult =
-  | { action: Action; ok: true; outcome: Outcome }
+  | { action: Action; ok: true; outcome: ActionOutcome }
   | { action: Action; ok: false; code: string | undefined; error: Error };
 
 const VERBS: Record<Action['kind'], string> = {
@@ -75,7 +75,7 @@ function failure(action: Action, cause: unknown): ActionResult {
   return { action, ok: false, code, error };
 }
 
-async function perform(action: Action, context: ExecuteContext, root: Confined): Promise<Outcome> {
+async function perform(action: Action, context: ExecuteContext, root: Confined): Promise<ActionOutcome> {
   const { fs } = context;
   const dir = await root.dirOf(action.file);
   const base = posix.basename(action.file);
@@ -128,7 +128,7 @@ function changed(message: string): Error {
  * Unlinks `path` if it is still the file the plan saw (`ino`), with no other link. A file
  * already gone is what we wanted: not a failure.
  */
-async function remove(fs: SidecarFs, path: string, ino: number | undefined): Promise<Outcome> {
+async function remove(fs: SidecarFs, path: string, ino: number | undefined): Promise<ActionOutcome> {
   try {
     if (ino !== undefined) {
       const stats = await fs.lstat(path);
@@ -149,7 +149,7 @@ async function emptyInPlace(
   path: string,
   ino: number,
   expected: { size: number; mtimeMs: number },
-): Promise<Outcome> {
+): Promise<ActionOutcome> {
   let handle: Awaited<ReturnType<SidecarFs['open']>>;
   try {
     handle = await fs.open(path, READ_WRITE_FLAGS);

@@ -34,7 +34,7 @@ export function compressedName(name: string, compression: Compression): string {
 // and sorts by time. streams.ts strips it like any other date stamp.
 const ROTATION_STAMP = /\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z(?:\.\d+)?(?=\.|$)/;
 
-export function rotationStamp(now: number): string {
+function rotationStamp(now: number): string {
   return new Date(now).toISOString().replace(/[:.]/g, '-');
 }
 

@@ -107,7 +107,7 @@ async function publish(
 }
 
 /** True when `name` exists (as anything): rotated names must never overwrite. */
-export async function exists(fs: SidecarFs, path: string): Promise<boolean> {
+async function exists(fs: SidecarFs, path: string): Promise<boolean> {
   try {
     await fs.lstat(path);
     return true;

@@ -79,5 +79,3 @@ export type Action =
       ino: number;
       emptyInPlace?: { size: number; mtimeMs: number };
     };
-
-export type ActionKind = Action['kind'];
