@@ -25,6 +25,9 @@ export type Compression = Codec | 'none';
 
 export const CODEC_NAMES = Object.keys(CODECS) as readonly Codec[];
 
+/** `logward.io/compress` when nothing sets it: gzip, which every log tool reads. */
+export const DEFAULT_CODEC: Codec = 'gzip';
+
 export const COMPRESSIONS: readonly Compression[] = [...CODEC_NAMES, 'none'];
 
 export function isCompression(text: string): text is Compression {

@@ -5,7 +5,7 @@
 // `--help`, the sidecar's flags, the webhook's `--default-*` flags and the chart's `defaults`.
 // It is the only file that spells a `logward.io/` name; everything else imports these, so a
 // renamed key is a one-line change and a typo is a type error.
-import { CODEC_NAMES, CODECS, COMPRESSIONS } from './codecs.ts';
+import { CODEC_NAMES, CODECS, COMPRESSIONS, DEFAULT_CODEC } from './codecs.ts';
 import type { Kind } from './kinds.ts';
 import { alternatives } from './text.ts';
 
@@ -122,8 +122,8 @@ const TABLE = {
   compress: {
     key: 'logward.io/compress',
     kind: 'codec',
-    default: 'gzip',
-    example: 'zstd',
+    default: DEFAULT_CODEC,
+    example: CODEC_NAMES.find((codec) => codec !== DEFAULT_CODEC) ?? DEFAULT_CODEC,
     meaning: alternatives(COMPRESSIONS.map((name) => `\`${name}\``)),
     readBy: ['sidecar'],
     defaultable: true,

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { CODEC_NAMES, CODECS } from '../contract/codecs.ts';
 
 // A concept that several places need is spelled in one file, and everything else imports it:
 // read from the literals in the product's code (strings, templates, regular expressions), so
@@ -55,6 +56,17 @@ describe('one home per concept', () => {
   it('no file but contract/keys.ts spells a logward.io/ name', () => {
     const elsewhere = literals
       .filter(({ file, text }) => text.includes('logward.io/') && file !== 'contract/keys.ts')
+      .map(({ file, text }) => `${file}: ${JSON.stringify(text.slice(0, 80))}`);
+    expect(elsewhere).toEqual([]);
+  });
+
+  it('no file but contract/codecs.ts spells a codec or its extension', () => {
+    // bench/ is left out: it runs the peers (gzip, zstd, logrotate) under their own names.
+    const words = CODEC_NAMES.flatMap((codec) => [codec, CODECS[codec].extension]);
+    const spells = (text: string) =>
+      words.some((word) => new RegExp(`(^|[^\\w-])${word.replace('.', '\\.')}(?![\\w-])`).test(text));
+    const elsewhere = productLiterals(PRODUCT.filter((folder) => folder !== 'bench'))
+      .filter(({ file, text }) => spells(text) && file !== 'contract/codecs.ts')
       .map(({ file, text }) => `${file}: ${JSON.stringify(text.slice(0, 80))}`);
     expect(elsewhere).toEqual([]);
   });
