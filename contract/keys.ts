@@ -253,10 +253,11 @@ const TABLE = {
 } as const satisfies Record<string, KeyRow>;
 
 type Table = typeof TABLE;
-/** The kind of the row named `N`, for types derived from the table (kinds.ts). */
-export type KindOf<N extends KeyName> = Table[N]['kind'];
+/** A key's name in the table: `maxAge` (also its name in the chart's `defaults`). */
 export type KeyName = keyof Table;
 export type Key = Table[KeyName]['key'];
+/** The kind of the row named `N`, for types derived from the table (kinds.ts). */
+export type KindOf<N extends KeyName> = Table[N]['kind'];
 
 export const KEYS = Object.fromEntries(Object.entries(TABLE).map(([name, row]) => [name, row.key])) as {
   readonly [N in KeyName]: Table[N]['key'];
@@ -290,7 +291,7 @@ export interface KeyReference {
   meaning: string;
 }
 
-/** Each key as the README's annotation table and `--help` state it. */
+/** Each key as the README's annotation table states it (a test checks the README row for row). */
 export const REFERENCE: readonly KeyReference[] = ROWS.map((row) => ({
   key: row.key,
   default: row.defaultText ?? row.default ?? '-',
