@@ -1,8 +1,7 @@
 // Renders a run's figures as docs/benchmarks.md: machine, targets, then one section per
 // comparison with absolute figures, the ratio to the peer and a sentence saying what it means.
-import { KEYS } from '../contract/keys.ts';
+import { BUILTIN_DEFAULTS, KEYS } from '../contract/keys.ts';
 import { parseQuantity } from '../contract/quantity.ts';
-import { BUILTIN_DEFAULTS } from '../contract/reference.ts';
 import { formatBytes, formatMs, formatNumber, formatPercent, ratio, table } from './format.ts';
 import type { Results } from './results.ts';
 import type { UsageRun } from './suites/bounded-usage.ts';

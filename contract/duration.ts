@@ -21,15 +21,3 @@ export function parseDuration(text: string): number | undefined {
   for (const [, amount, unit] of trimmed.matchAll(PART)) total += Number(amount) * UNIT_MS[unit!]!;
   return Math.round(total);
 }
-
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ['d', UNIT_MS.d!],
-    ['h', UNIT_MS.h!],
-    ['m', UNIT_MS.m!],
-    ['s', UNIT_MS.s!],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}

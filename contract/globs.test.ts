@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileGlobs } from './globs.ts';
-import { KEYS } from './keys.ts';
-import { BUILTIN_DEFAULTS } from './reference.ts';
+import { BUILTIN_DEFAULTS, KEYS } from './keys.ts';
 
 const defaults = compileGlobs(BUILTIN_DEFAULTS[KEYS.include]!.split(','));
 const excluded = compileGlobs(BUILTIN_DEFAULTS[KEYS.exclude]!.split(','));

@@ -1,4 +1,5 @@
 import { isOurKey, KEYS } from './keys.ts';
+import { parseBool } from './kinds.ts';
 import type { Problem, RawAnnotations } from './policy.ts';
 
 export type OptIn =
@@ -25,16 +26,12 @@ export function resolveOptIn(pod: RawAnnotations, workload: RawAnnotations): Opt
   for (const annotations of [pod, workload]) {
     const value = annotations[KEYS.inject];
     if (value === undefined) continue;
-    if (value === 'true') return { kind: 'in' };
-    if (value === 'false') return { kind: 'out' };
-    return {
-      kind: 'invalid',
-      problem: {
-        key: KEYS.inject,
-        value,
-        message: `${KEYS.inject}: ${JSON.stringify(value)} is not a boolean; use "true" or "false"`,
-      },
-    };
+    let problem: Problem | undefined;
+    const optedIn = parseBool(KEYS.inject, value, (message) => {
+      problem = { key: KEYS.inject, value, message };
+    });
+    if (problem) return { kind: 'invalid', problem };
+    return { kind: optedIn ? 'in' : 'out' };
   }
   return { kind: 'unset' };
 }

@@ -260,6 +260,13 @@ describe('parsePolicy', () => {
     ]);
   });
 
+  it('says one thing about a refused value: the checks across keys skip it', () => {
+    const zero = parsePolicy({ ...base, [KEYS.hardLimit]: '0' });
+    expect(!zero.ok && zero.problems.map((p) => p.key)).toEqual([KEYS.hardLimit]);
+    const noUnit = parsePolicy({ ...base, [KEYS.sizeLimit]: '2', [KEYS.maxTotalSize]: '100Mi' });
+    expect(!noUnit.ok && noUnit.problems.map((p) => p.key)).toEqual([KEYS.sizeLimit]);
+  });
+
   it('refuses a sidecar request above its limit', () => {
     const result = parsePolicy({
       ...base,

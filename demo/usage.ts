@@ -1,3 +1,4 @@
+import { codecOfName } from '../contract/codecs.ts';
 import { realFs } from '../sidecar/fs.ts';
 import { scan } from '../sidecar/scan.ts';
 
@@ -10,7 +11,7 @@ export interface Usage {
 
 export async function measureUsage(dir: string): Promise<Usage> {
   const { files } = await scan(dir, { recursive: false }, realFs);
-  const compressed = files.filter((f) => f.name.endsWith('.gz') || f.name.endsWith('.zst'));
+  const compressed = files.filter((f) => codecOfName(f.name) !== undefined);
   return {
     bytes: files.reduce((sum, f) => sum + f.allocatedBytes, 0),
     compressedFiles: compressed.length,

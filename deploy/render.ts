@@ -41,8 +41,6 @@ export const RENDERED: readonly Rendered[] = [
   },
 ];
 
-export const INSTALL_FILE = RENDERED[0]!.file;
-
 function header({ file, source, about }: Rendered): string {
   const path = (p: string) => relative(rootDir, p);
   return [
@@ -89,11 +87,6 @@ export function formatYaml(text: string, path: string): string {
 /** What a generated file must contain: its header, then its source rendered and formatted. */
 export function render(target: Rendered, kustomize = kustomizeBinary()): string {
   return formatYaml(header(target) + kustomizeBuild(target.source, kustomize), target.file);
-}
-
-/** deploy/install.yaml's expected content. */
-export function renderInstall(kustomize = kustomizeBinary()): string {
-  return render(RENDERED[0]!, kustomize);
 }
 
 function main(args: string[]): number {

@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import { mergeAnnotations, resolveOptIn } from '../contract/opt-in.ts';
-import { type Problem, parsePolicy, type RawAnnotations, unknownKeyWarnings } from '../contract/policy.ts';
+import { type Problem, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
+import { unknownKeyWarnings } from '../contract/unknown-keys.ts';
 import { classicSidecarBlocksCompletion } from './jobs.ts';
 import { addLogVolumeAndSidecar } from './mutate.ts';
 import { SIDECAR_CONTAINER } from './names.ts';

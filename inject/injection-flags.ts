@@ -1,17 +1,16 @@
 import { UsageError } from '../base/errors.ts';
 import { VERSION } from '../base/version.ts';
-import { KEYS, type Key, shortName } from '../contract/keys.ts';
+import { BUILTIN_DEFAULTS, DEFAULTABLE_KEYS, KEYS, type Key, shortName } from '../contract/keys.ts';
 import { parsePolicy } from '../contract/policy.ts';
-import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
 import type { SidecarImage } from './sidecar-container.ts';
 
 // The flags that shape an injection, shared by `logward webhook` and `logward inject` so the
 // offline path produces exactly what the webhook would.
 
-/** Cluster-wide defaults an admin may set: every key but the opt-in and our own status. */
-const DEFAULTABLE: readonly Key[] = REFERENCE.map((r) => r.key).filter(
-  (k) => k !== KEYS.inject && k !== KEYS.status,
-);
+/** `default-max-age`: the flag that sets a key's cluster-wide default (the table says which may). */
+function defaultFlagOf(key: Key): string {
+  return `default-${shortName(key)}`;
+}
 
 export const DEFAULT_SIDECAR_IMAGE = `ghcr.io/logward/logward-sidecar:${VERSION}`;
 
@@ -19,7 +18,7 @@ export const INJECTION_FLAGS = {
   'sidecar-image': { type: 'string', default: DEFAULT_SIDECAR_IMAGE },
   'sidecar-pull-policy': { type: 'string', default: 'IfNotPresent' },
   help: { type: 'boolean', default: false },
-  ...Object.fromEntries(DEFAULTABLE.map((key) => [`default-${shortName(key)}`, { type: 'string' as const }])),
+  ...Object.fromEntries(DEFAULTABLE_KEYS.map((key) => [defaultFlagOf(key), { type: 'string' as const }])),
 } as const;
 
 export function injectionHelp(): string[] {
@@ -33,9 +32,9 @@ export function defaultsHelp(): string[] {
   return [
     '',
     'Cluster-wide defaults, used where neither the pod nor its workload sets the annotation:',
-    ...DEFAULTABLE.map(
+    ...DEFAULTABLE_KEYS.map(
       (key) =>
-        `  --default-${shortName(key)}=VALUE`.padEnd(40) +
+        `  --${defaultFlagOf(key)}=VALUE`.padEnd(40) +
         `${key} (built in: ${BUILTIN_DEFAULTS[key] ?? 'none'})`,
     ),
     '',
@@ -66,8 +65,8 @@ export function parseInjectionFlags(values: Record<string, string | boolean | un
     );
   }
   const defaults: Record<string, string> = {};
-  for (const key of DEFAULTABLE) {
-    const value = values[`default-${shortName(key)}`];
+  for (const key of DEFAULTABLE_KEYS) {
+    const value = values[defaultFlagOf(key)];
     if (typeof value === 'string') defaults[key] = value;
   }
   // Checked now, with a stand-in log directory when none is set (pods must then name their own).
@@ -75,7 +74,7 @@ export function parseInjectionFlags(values: Record<string, string | boolean | un
   if (!check.ok) {
     throw new UsageError(
       check.problems
-        .map((p) => `--default-${shortName(p.key as Key)}: ${p.message.replace(`${p.key}: `, '')}`)
+        .map((p) => `--${defaultFlagOf(p.key as Key)}: ${p.message.replace(`${p.key}: `, '')}`)
         .join('; '),
     );
   }

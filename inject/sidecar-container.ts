@@ -1,6 +1,7 @@
 import type { V1Container, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node';
-import { KEYS, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
+import { KEYS } from '../contract/keys.ts';
 import type { Policy, RawAnnotations } from '../contract/policy.ts';
+import { SIDECAR_POLICY_KEYS, sidecarFlagArgs } from '../contract/sidecar-flags.ts';
 import {
   ANNOTATIONS_FILE,
   METRICS_PORT_NAME,
@@ -40,10 +41,7 @@ export function sidecarContainer(parts: SidecarParts): V1Container {
   const { policy } = parts;
   const flags = SIDECAR_POLICY_KEYS.flatMap((key) => {
     const value = key === KEYS.sizeLimit ? parts.sizeLimit : parts.effective[key];
-    if (value === undefined) return [];
-    // A boolean flag takes no value: `--recursive` or `--no-recursive`.
-    if (key === KEYS.recursive) return [value === 'true' ? '--recursive' : '--no-recursive'];
-    return [`--${shortName(key)}=${value}`];
+    return value === undefined ? [] : sidecarFlagArgs(key, value);
   });
   const requests = compact({ cpu: policy.sidecar.cpuRequest, memory: policy.sidecar.memoryRequest });
   const limits = compact({ cpu: policy.sidecar.cpuLimit, memory: policy.sidecar.memoryLimit });

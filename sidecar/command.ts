@@ -122,7 +122,7 @@ async function initialPolicy(
     ...(parsed.dir !== undefined ? { [KEYS.logDir]: resolve(parsed.dir) } : {}),
   };
   const options = { volumeSizeLimit: parsed.volumeSizeLimit };
-  const flagsOnly = parsePolicy({ [KEYS.logDir]: annotations[KEYS.logDir] }, fallback, options);
+  const flagsOnly = parsePolicy({}, fallback, options);
   if (!flagsOnly.ok) throw new UsageError(flagsOnly.problems.map((p) => inFlagTerms(p.message)).join('; '));
   const full = parsePolicy(annotations, fallback, options);
   for (const warning of full.warnings) logger.log('warn', 'policy_warning', { warning });

@@ -3,7 +3,7 @@
 // uncompressed copy on the side, so the extra space needed is about the compressed size, and a
 // writer that still held the file open loses nothing.
 import { posix } from 'node:path';
-import type { Compression } from '../contract/policy.ts';
+import type { Codec } from '../contract/codecs.ts';
 import { emptyIfUnchanged } from './empty.ts';
 import { errorCode, READ_FLAGS, READ_WRITE_FLAGS, type SidecarFs } from './fs.ts';
 import { readData } from './holes.ts';
@@ -23,7 +23,7 @@ export interface CompressOptions {
   fs: SidecarFs;
   /** The directory holding `file` and `target` (a descriptor path, see confine.ts). */
   dir: string;
-  compression: Exclude<Compression, 'none'>;
+  compression: Codec;
   level: number;
   signal?: AbortSignal | undefined;
 }

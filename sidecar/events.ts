@@ -1,6 +1,7 @@
 // Kubernetes Events for what a human must hear about: the last-resort cap (bytes dropped to
 // save the pod) and an action that keeps failing. Everything else is in the logs and metrics.
 // Which results deserve an Event is decided here, without I/O; the sink does the API call.
+import { KEYS } from '../contract/keys.ts';
 import type { ActionResult } from './execute.ts';
 import type { Logger } from './log.ts';
 import { hintFor } from './report.ts';
@@ -48,7 +49,7 @@ export function eventsFor(results: readonly ActionResult[], streaks: FailureStre
       events.push({
         type: 'Warning',
         reason: 'LogwardLastResortCap',
-        message: `dropped the oldest ${result.outcome.removedBytes} bytes of live file "${action.file}": the log directory reached its hard limit and only live data was left; raise logward.io/size-limit or lower the write rate`,
+        message: `dropped the oldest ${result.outcome.removedBytes} bytes of live file "${action.file}": the log directory reached its hard limit and only live data was left; raise ${KEYS.sizeLimit} or lower the write rate`,
         key: `last-resort:${action.file}`,
       });
     }
@@ -64,7 +65,7 @@ export function unmanagedEvent(unmanagedBytes: number, budget: number, largest: 
   return {
     type: 'Warning',
     reason: 'LogwardUnmanagedOverBudget',
-    message: `files Logward may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) use ${unmanagedBytes} bytes of the log directory, more than its budget of ${budget} (largest: ${largest.map((name) => JSON.stringify(name)).join(', ')}); they are left alone: move them off the log volume, or name them in logward.io/include if they are logs`,
+    message: `files Logward may not touch (not logs, hard-linked, or in a subdirectory without ${KEYS.recursive}) use ${unmanagedBytes} bytes of the log directory, more than its budget of ${budget} (largest: ${largest.map((name) => JSON.stringify(name)).join(', ')}); they are left alone: move them off the log volume, or name them in ${KEYS.include} if they are logs`,
     key: 'unmanaged-over-budget',
   };
 }

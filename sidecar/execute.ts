@@ -3,6 +3,7 @@
 // under budget. Every filesystem call goes through `context.fs`, and every path through the
 // directory's descriptor (confine.ts): nothing is reached by a path that could lead outside.
 import { posix } from 'node:path';
+import { CODECS } from '../contract/codecs.ts';
 import { type CapOutcome, capFile, type FallocateMethod } from './cap.ts';
 import { type CompressOutcome, compressFile } from './compress.ts';
 import { type Confined, openConfined } from './confine.ts';
@@ -20,7 +21,7 @@ export interface ExecuteContext {
   signal?: AbortSignal | undefined;
 }
 
-export type Outcome =
+export type ActionOutcome =
   | { kind: 'removed'; vanished: boolean }
   /** A file an app may still hold, emptied in place (retention); its name goes later. */
   | { kind: 'emptied' }
@@ -28,7 +29,7 @@ export type Outcome =
   | ({ kind: 'capped' } & CapOutcome);
 
 export type ActionResult =
-  | { action: Action; ok: true; outcome: Outcome }
+  | { action: Action; ok: true; outcome: ActionOutcome }
   | { action: Action; ok: false; code: string | undefined; error: Error };
 
 const VERBS: Record<Action['kind'], string> = {
@@ -74,10 +75,7 @@ function failure(action: Action, cause: unknown): ActionResult {
   return { action, ok: false, code, error };
 }
 
-/** gzip 1 and zstd 1: several times the throughput of the defaults, for a writer we must catch. */
-const FASTEST_LEVEL = { gzip: 1, zstd: 1 } as const;
-
-async function perform(action: Action, context: ExecuteContext, root: Confined): Promise<Outcome> {
+async function perform(action: Action, context: ExecuteContext, root: Confined): Promise<ActionOutcome> {
   const { fs } = context;
   const dir = await root.dirOf(action.file);
   const base = posix.basename(action.file);
@@ -112,7 +110,7 @@ async function perform(action: Action, context: ExecuteContext, root: Confined):
             dir,
             level:
               action.catchUp && action.compression !== 'none'
-                ? FASTEST_LEVEL[action.compression]
+                ? CODECS[action.compression].fastestLevel
                 : context.compressLevel,
             refused: context.refused,
             signal: context.signal,
@@ -130,7 +128,7 @@ function changed(message: string): Error {
  * Unlinks `path` if it is still the file the plan saw (`ino`), with no other link. A file
  * already gone is what we wanted: not a failure.
  */
-async function remove(fs: SidecarFs, path: string, ino: number | undefined): Promise<Outcome> {
+async function remove(fs: SidecarFs, path: string, ino: number | undefined): Promise<ActionOutcome> {
   try {
     if (ino !== undefined) {
       const stats = await fs.lstat(path);
@@ -151,7 +149,7 @@ async function emptyInPlace(
   path: string,
   ino: number,
   expected: { size: number; mtimeMs: number },
-): Promise<Outcome> {
+): Promise<ActionOutcome> {
   let handle: Awaited<ReturnType<SidecarFs['open']>>;
   try {
     handle = await fs.open(path, READ_WRITE_FLAGS);

@@ -82,8 +82,3 @@ export function dataExtents(handle: FileHandle, from: number, to: number): Promi
     });
   });
 }
-
-/** Total bytes of `extents`. */
-export function extentBytes(extents: readonly Extent[]): number {
-  return extents.reduce((sum, e) => sum + (e.end - e.start), 0);
-}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../base/errors.ts';
-import { KEYS, shortName } from '../contract/keys.ts';
-import { BUILTIN_DEFAULTS } from '../contract/reference.ts';
-import { helpText, inFlagTerms, POLICY_KEYS, parseSidecarArgs } from './flags.ts';
+import { BUILTIN_DEFAULTS, KEYS, shortName } from '../contract/keys.ts';
+import { SIDECAR_POLICY_KEYS as POLICY_KEYS } from '../contract/sidecar-flags.ts';
+import { helpText, inFlagTerms, parseSidecarArgs } from './flags.ts';
 
 describe('parseSidecarArgs', () => {
   it('maps every policy flag to its annotation key', () => {

@@ -3,13 +3,10 @@
 // parser the webhook uses, as the fallback under the pod's annotations.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../base/errors.ts';
-import { KEYS, type Key, SIDECAR_POLICY_KEYS, shortName } from '../contract/keys.ts';
-import type { RawAnnotations } from '../contract/policy.ts';
+import { KEYS, rowOf, shortName } from '../contract/keys.ts';
 import { parseQuantity } from '../contract/quantity.ts';
-import { BUILTIN_DEFAULTS, REFERENCE } from '../contract/reference.ts';
+import { flagOf, flagUsage, SIDECAR_POLICY_KEYS, sidecarFlagOptions } from '../contract/sidecar-flags.ts';
 import { SIDECAR_METRICS_PORT as DEFAULT_METRICS_PORT } from '../contract/sidecar-port.ts';
-
-export const POLICY_KEYS = SIDECAR_POLICY_KEYS;
 
 export interface SidecarArgs {
   help: boolean;
@@ -27,10 +24,6 @@ export interface SidecarArgs {
   policyFlags: Record<string, string>;
 }
 
-export function flagOf(key: Key): string {
-  return `--${shortName(key)}`;
-}
-
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   dir: { type: 'string' },
@@ -39,12 +32,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   'metrics-port': { type: 'string' },
   'volume-size-limit': { type: 'string' },
-  ...Object.fromEntries(
-    POLICY_KEYS.map((key) => [
-      shortName(key),
-      key === KEYS.recursive ? { type: 'boolean' } : { type: 'string' },
-    ]),
-  ),
+  ...sidecarFlagOptions(),
 } as const;
 
 export function parseSidecarArgs(args: string[]): SidecarArgs {
@@ -61,7 +49,7 @@ export function parseSidecarArgs(args: string[]): SidecarArgs {
     throw new UsageError(`${(error as Error).message}; run \`logward sidecar --help\` for the flags`);
   }
   const policyFlags: Record<string, string> = {};
-  for (const key of POLICY_KEYS) {
+  for (const key of SIDECAR_POLICY_KEYS) {
     const value = values[shortName(key)];
     if (value !== undefined) policyFlags[key] = String(value);
   }
@@ -96,13 +84,9 @@ export function parseSidecarArgs(args: string[]): SidecarArgs {
 /** The contract's messages name annotation keys; for flags, name the flags instead. */
 export function inFlagTerms(message: string): string {
   let text = message;
-  for (const key of [...POLICY_KEYS, KEYS.logDir])
+  for (const key of [...SIDECAR_POLICY_KEYS, KEYS.logDir])
     text = text.replaceAll(key, key === KEYS.logDir ? '--dir' : flagOf(key));
   return text;
-}
-
-export function isFlagValue(key: string, flags: RawAnnotations, annotations: RawAnnotations): boolean {
-  return annotations[key] === undefined && flags[key] !== undefined;
 }
 
 export function helpText(): string {
@@ -120,13 +104,13 @@ export function helpText(): string {
       `serve /metrics and /healthz on this port (default: ${DEFAULT_METRICS_PORT}; 0 picks one)`,
     ],
   ];
-  for (const key of POLICY_KEYS) {
-    const reference = REFERENCE.find((r) => r.key === key)!;
-    const placeholder = key === KEYS.recursive ? '' : ` ${reference.example}`;
-    const flag =
-      key === KEYS.recursive ? `${flagOf(key)}, --no-${shortName(key)}` : `${flagOf(key)}${placeholder}`;
-    const fallback = BUILTIN_DEFAULTS[key] ?? reference.default;
-    rows.push([flag, `${reference.meaning.replaceAll('`', '')} (default: ${fallback.replaceAll('`', '')})`]);
+  for (const key of SIDECAR_POLICY_KEYS) {
+    const row = rowOf(key);
+    const fallback = row.default ?? row.defaultText ?? '-';
+    rows.push([
+      flagUsage(key, row.example),
+      `${row.meaning.replaceAll('`', '')} (default: ${fallback.replaceAll('`', '')})`,
+    ]);
   }
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [

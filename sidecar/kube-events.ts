@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { PREFIX } from '../contract/keys.ts';
 import type { EventSink, PodEvent } from './events.ts';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -43,7 +44,7 @@ export function kubeEventSink(env: Readonly<Record<string, string | undefined>>)
         reason: event.reason,
         message: event.message,
         source: { component: 'logward-sidecar' },
-        reportingComponent: 'logward.io/sidecar',
+        reportingComponent: `${PREFIX}sidecar`,
         reportingInstance: name,
         firstTimestamp: at,
         lastTimestamp: at,

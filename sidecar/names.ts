@@ -1,14 +1,15 @@
 // The names the sidecar itself writes. Recognising our own files by name is what lets the
 // directory be the only state: a restart knows a leftover or a rotation of ours when it sees one.
 import { posix } from 'node:path';
-import type { Compression } from '../contract/policy.ts';
+import {
+  CODECS,
+  type Codec,
+  type Compression,
+  codecOfName,
+  withoutCodecExtension,
+} from '../contract/codecs.ts';
 
 const TEMP_SUFFIX = '.logward-tmp';
-
-export const COMPRESSED_EXTENSIONS: Readonly<Record<Exclude<Compression, 'none'>, string>> = {
-  gzip: '.gz',
-  zstd: '.zst',
-};
 
 /** `.going.log.gz.logward-tmp` for `going.log.gz`: hidden, and unmistakably ours. */
 export function tempNameFor(name: string): string {
@@ -22,18 +23,18 @@ export function isTempName(name: string): boolean {
 }
 
 export function isCompressedName(name: string): boolean {
-  return Object.values(COMPRESSED_EXTENSIONS).some((extension) => name.endsWith(extension));
+  return codecOfName(name) !== undefined;
 }
 
 export function compressedName(name: string, compression: Compression): string {
-  return compression === 'none' ? name : `${name}${COMPRESSED_EXTENSIONS[compression]}`;
+  return compression === 'none' ? name : `${name}${CODECS[compression].extension}`;
 }
 
 // `2021-01-04T10-30-00-123Z`: ISO 8601 without `:` and `.`, so it survives every filesystem
 // and sorts by time. streams.ts strips it like any other date stamp.
 const ROTATION_STAMP = /\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z(?:\.\d+)?(?=\.|$)/;
 
-export function rotationStamp(now: number): string {
+function rotationStamp(now: number): string {
   return new Date(now).toISOString().replace(/[:.]/g, '-');
 }
 
@@ -70,13 +71,8 @@ export function withAttempt(rotated: string, attempt: number): string {
  * file's own mtime, `app.log.1.2021-01-04T10-30-00-123Z.gz`, then `....1.gz`, and so on. Every
  * generation keeps a name of its own.
  */
-export function archiveName(
-  name: string,
-  compression: Exclude<Compression, 'none'>,
-  mtimeMs: number,
-  attempt = 0,
-): string {
-  const extension = COMPRESSED_EXTENSIONS[compression];
+export function archiveName(name: string, compression: Codec, mtimeMs: number, attempt = 0): string {
+  const extension = CODECS[compression].extension;
   if (attempt === 0) return `${name}${extension}`;
   const part = attempt > 1 ? `.${attempt - 1}` : '';
   return `${name}.${rotationStamp(mtimeMs)}${part}${extension}`;
@@ -90,10 +86,7 @@ export function archiveName(
 export function sourceName(name: string): string {
   const slash = name.lastIndexOf('/');
   const dir = name.slice(0, slash + 1);
-  const base = name
-    .slice(slash + 1)
-    .replace(/\.(?:gz|zst)$/, '')
-    .replace(ROTATION_STAMP, '');
+  const base = withoutCodecExtension(name.slice(slash + 1)).replace(ROTATION_STAMP, '');
   return `${dir}${base}`;
 }
 

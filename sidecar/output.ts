@@ -5,25 +5,12 @@
 // nothing visible or the complete file; a temporary file left behind is recognised by name and
 // removed by the next plan.
 import { posix } from 'node:path';
-import { Readable, type Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, createZstdCompress, constants as zlib } from 'node:zlib';
-import type { Compression } from '../contract/policy.ts';
+import type { Compression } from '../contract/codecs.ts';
+import { encoderFor } from './codecs.ts';
 import { CREATE_FLAGS, errorCode, type SidecarFs, syncDirectory } from './fs.ts';
 import { tempNameFor } from './names.ts';
-
-// Output chunks of 1 MiB instead of zlib's 16 KiB: fewer round trips through the thread pool
-// make streaming compression about twice as fast, and capping speed bounds how fast a writer
-// the sidecar can keep under budget.
-const CHUNK_SIZE = 1 << 20;
-
-export function createEncoder(compression: Compression, level: number): Transform | undefined {
-  if (compression === 'gzip') return createGzip({ level, chunkSize: CHUNK_SIZE });
-  if (compression === 'zstd') {
-    return createZstdCompress({ chunkSize: CHUNK_SIZE, params: { [zlib.ZSTD_c_compressionLevel]: level } });
-  }
-  return undefined;
-}
 
 export interface OutputOptions {
   fs: SidecarFs;
@@ -52,7 +39,7 @@ export async function writeAtomically(
       for await (const chunk of chunks) await handle.write(chunk);
     };
     const input = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
-    const encoder = createEncoder(options.compression, options.level);
+    const encoder = encoderFor(options.compression, options.level);
     const signal = { signal: options.signal ?? new AbortController().signal };
     if (encoder) await pipeline(input, encoder, sink, signal);
     else await pipeline(input, sink, signal);
@@ -120,7 +107,7 @@ async function publish(
 }
 
 /** True when `name` exists (as anything): rotated names must never overwrite. */
-export async function exists(fs: SidecarFs, path: string): Promise<boolean> {
+async function exists(fs: SidecarFs, path: string): Promise<boolean> {
   try {
     await fs.lstat(path);
     return true;

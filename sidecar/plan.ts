@@ -22,7 +22,7 @@
 import type { Policy } from '../contract/policy.ts';
 import {
   archiveName,
-  COMPRESSED_EXTENSIONS,
+  compressedName,
   isCompressedName,
   isOurRotation,
   isTempName,
@@ -64,7 +64,7 @@ export interface PlanOptions {
   maxActions?: number;
 }
 
-export const MAX_ACTIONS = 20_000;
+const MAX_ACTIONS = 20_000;
 
 export type Role = 'ignored' | 'leftover' | 'archive' | 'live' | 'recent' | 'closed';
 
@@ -89,7 +89,7 @@ export interface PassPlan {
 }
 
 /** Bytes a file really holds: a file with holes has fewer than its apparent size. */
-export function dataBytes(file: FileInfo): number {
+function dataBytes(file: FileInfo): number {
   return Math.min(file.size, file.allocatedBytes);
 }
 
@@ -314,7 +314,7 @@ export function planPass(
         kind: 'cap',
         file: entry.file.name,
         keepBytes: 0,
-        rotated: `${rotatedName(entry.file.name, now)}${compression === 'none' ? '' : COMPRESSED_EXTENSIONS[compression]}`,
+        rotated: compressedName(rotatedName(entry.file.name, now), compression),
         compression,
         reason: 'over_max_file_size',
         // Compressing a head takes longer the bigger it is, and the writer keeps writing
@@ -327,7 +327,7 @@ export function planPass(
 }
 
 /** Allocated bytes of `files` as kubelet counts them: a file with several links once. */
-export function usageOf(files: readonly FileInfo[]): number {
+function usageOf(files: readonly FileInfo[]): number {
   let total = 0;
   const seen = new Set<number>();
   for (const file of files) {

@@ -8,11 +8,19 @@ import { openConfined } from './confine.ts';
 import { errorCode, type SidecarFs } from './fs.ts';
 import type { FileInfo } from './types.ts';
 
-export type SkipReason = 'symlink' | 'fifo' | 'socket' | 'device' | 'directory' | 'vanished' | 'unreadable';
+/** Why an entry under the log directory is not among the files the planner sees: not a regular file, or gone or unreadable when listed. */
+export type UnmanagedEntryReason =
+  | 'symlink'
+  | 'fifo'
+  | 'socket'
+  | 'device'
+  | 'directory'
+  | 'vanished'
+  | 'unreadable';
 
 export interface ScanResult {
   files: FileInfo[];
-  skipped: { name: string; why: SkipReason; code?: string }[];
+  skipped: { name: string; why: UnmanagedEntryReason; code?: string }[];
   /** Allocated bytes of everything that is not a regular file: directories, symlinks. */
   otherBytes: number;
   /** Subdirectories (relative names) walked. */
@@ -76,7 +84,7 @@ export async function scan(dir: string, options: { recursive: boolean }, fs: Sid
             result.directories.push(name);
           }
         } else {
-          result.skipped.push({ name, why: skipReason(stats) });
+          result.skipped.push({ name, why: entryReason(stats) });
         }
       });
     }
@@ -95,7 +103,7 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function skipReason(stats: Stats): SkipReason {
+function entryReason(stats: Stats): UnmanagedEntryReason {
   if (stats.isSymbolicLink()) return 'symlink';
   if (stats.isFIFO()) return 'fifo';
   if (stats.isSocket()) return 'socket';

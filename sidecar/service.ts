@@ -1,8 +1,9 @@
 // The long-running sidecar: one scheduler fed by the directory watcher, the cron sweep and
 // annotation changes. start() returns stop(), which undoes exactly what start() did.
-import { watch as watchFs } from 'node:fs';
+import { type FSWatcher, watch as watchFs } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ScheduledTask, schedule as scheduleCron } from 'node-cron';
+import { KEYS } from '../contract/keys.ts';
 import type { Policy } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
 import { type EventRecorder, unmanagedEvent } from './events.ts';
@@ -137,117 +138,151 @@ function reportLeftAlone(
     unmanaged_bytes: report.unmanagedBytes,
     budget: policy.maxTotalBytes,
     largest,
-    error:
-      'files the sidecar may not touch (not logs, hard-linked, or in a subdirectory without logward.io/recursive) alone exceed the budget; they are left alone: move them off the log volume, or name them in logward.io/include if they are logs',
+    error: `files the sidecar may not touch (not logs, hard-linked, or in a subdirectory without ${KEYS.recursive}) alone exceed the budget; they are left alone: move them off the log volume, or name them in ${KEYS.include} if they are logs`,
   });
   options.events?.record(unmanagedEvent(report.unmanagedBytes, policy.maxTotalBytes, largest));
 }
 
+/** What a running service holds between passes. */
+interface Running {
+  options: ServiceOptions;
+  /** Aborted by stop(): a long compression is abandoned (its temporary file removed), not awaited. */
+  shutdown: AbortController;
+  /**
+   * The pass in progress. Aborted by the shutdown, or by usage reaching the hard limit while the
+   * pass is busy with slow work (compressing a large head): the file is left as it was, and the
+   * next pass plans the last-resort drop first instead of waiting for the copy to finish while
+   * the volume fills.
+   */
+  pass: AbortController | undefined;
+  refused: Set<FallocateMethod>;
+  reports: ReportState;
+  last: SweepReport | undefined;
+  failing: boolean;
+  watcher: DirectoryWatch | undefined;
+  cron: ScheduledTask | undefined;
+}
+
 export function startService(options: ServiceOptions): Service {
   const { logger, policy } = options;
-  const controller = new AbortController();
-  // Aborted by the shutdown, or by usage reaching the hard limit while a pass is busy with slow
-  // work (compressing a large head): the file is left as it was, and the next pass plans the
-  // last-resort drop first instead of waiting for the copy to finish while the volume fills.
-  let passController: AbortController | undefined;
-  const refused = options.refused ?? new Set<FallocateMethod>();
-  const reportState = newReportState();
-  let last: SweepReport | undefined;
-  let failing = false;
-  let watcher: DirectoryWatch | undefined;
-  let cron: ScheduledTask | undefined;
-
-  const runPass = async (reasons: ReadonlySet<string>) => {
-    const before = policy.current;
-    if (await policy.reload()) apply(before, policy.current);
-    passController = new AbortController();
-    try {
-      last = await sweepAndReport(
-        options,
-        policy.current,
-        refused,
-        reportState,
-        AbortSignal.any([controller.signal, passController.signal]),
-      );
-      failing = false;
-    } catch (error) {
-      failing = true;
-      throw error;
-    }
-    watcher?.rebase(last.files, { usage: last.usageAfter, directories: last.directories });
-    // Kept for /healthz and tests; a large listing is not worth keeping until the next pass.
-    last.files = [];
-    if (last.actions > 0) {
-      logger.log('debug', 'sweep', {
-        reasons: [...reasons],
-        rounds: last.rounds,
-        usage_before: last.usageBefore,
-        usage_after: last.usageAfter,
-      });
-    }
+  const running: Running = {
+    options,
+    shutdown: new AbortController(),
+    pass: undefined,
+    refused: options.refused ?? new Set<FallocateMethod>(),
+    reports: newReportState(),
+    last: undefined,
+    failing: false,
+    watcher: undefined,
+    cron: undefined,
   };
-
-  const scheduler = createScheduler(runPass, {
+  const scheduler: Scheduler = createScheduler((reasons) => runPass(running, scheduler, reasons), {
     debounceMs: options.debounceMs ?? 20,
     onError: (error) =>
       logger.log('error', 'sweep_failed', { dir: policy.current.logDir, error: error as Error }),
   });
-
-  const startWatcher = (p: Policy) =>
-    watchDirectory(p.logDir, {
-      isManagedLog: (name) => {
-        const current = policy.current;
-        return (current.recursive || !name.includes('/')) && logMatcher(current)(name);
-      },
-      thresholds: () => ({
-        maxFileBytes: policy.current.maxFileBytes,
-        highWaterBytes: policy.current.maxTotalBytes,
-        hardLimitBytes: policy.current.hardLimitBytes,
-      }),
-      trigger: (reason) => {
-        if (reason === 'over_hard_limit' && passController && !passController.signal.aborted) {
-          logger.log('warn', 'preempted', { reason, dir: p.logDir });
-          passController.abort();
-        }
-        scheduler.schedule(reason);
-      },
-      onError: (error) => logger.log('warn', 'watch_error', { dir: p.logDir, error }),
-    });
-  const startCron = (p: Policy) =>
-    scheduleCron(p.schedule, () => scheduler.schedule('schedule'), { noOverlap: true });
-
-  const apply = (before: Policy, after: Policy) => {
-    setPolicyGauges(options.metrics, after);
-    if (before.schedule !== after.schedule) {
-      void cron?.destroy();
-      cron = startCron(after);
-    }
-  };
-
   setPolicyGauges(options.metrics, policy.current);
-  watcher = startWatcher(policy.current);
-  cron = startCron(policy.current);
-  // The downward API swaps a `..data` symlink in the file's directory: watch the directory.
-  const annotations = options.annotationsFile
-    ? watchFs(dirname(options.annotationsFile), () => scheduler.schedule('annotations_changed'))
-    : undefined;
-  annotations?.on('error', (error) =>
-    logger.log('warn', 'watch_error', { file: options.annotationsFile, error }),
-  );
+  running.watcher = watchLogDirectory(running, scheduler);
+  running.cron = scheduleSweeps(policy.current, scheduler);
+  const annotations = watchAnnotations(options, scheduler);
   scheduler.schedule('start');
 
   return {
     scheduler,
-    lastSweep: () => last,
-    healthy: () => !failing,
+    lastSweep: () => running.last,
+    healthy: () => !running.failing,
     async stop() {
-      // Abort first: a long compression is abandoned (its temporary file removed) rather than
-      // awaited, so SIGTERM is honoured within the pod's grace period.
-      controller.abort();
+      // Abort first, so SIGTERM is honoured within the pod's grace period.
+      running.shutdown.abort();
       annotations?.close();
-      await cron?.destroy();
-      await watcher?.stop();
+      await running.cron?.destroy();
+      await running.watcher?.stop();
       await scheduler.stop();
     },
   };
+}
+
+/** One pass: the annotations re-read, then a sweep, then the watcher set to what it found. */
+async function runPass(running: Running, scheduler: Scheduler, reasons: ReadonlySet<string>): Promise<void> {
+  const { policy, logger } = running.options;
+  const before = policy.current;
+  if (await policy.reload()) applyPolicyChange(running, scheduler, before, policy.current);
+  running.pass = new AbortController();
+  let last: SweepReport;
+  try {
+    last = await sweepAndReport(
+      running.options,
+      policy.current,
+      running.refused,
+      running.reports,
+      AbortSignal.any([running.shutdown.signal, running.pass.signal]),
+    );
+    running.failing = false;
+  } catch (error) {
+    running.failing = true;
+    throw error;
+  }
+  running.last = last;
+  running.watcher?.rebase(last.files, { usage: last.usageAfter, directories: last.directories });
+  // Kept for /healthz and tests; a large listing is not worth keeping until the next pass.
+  last.files = [];
+  if (last.actions > 0) {
+    logger.log('debug', 'sweep', {
+      reasons: [...reasons],
+      rounds: last.rounds,
+      usage_before: last.usageBefore,
+      usage_after: last.usageAfter,
+    });
+  }
+}
+
+/** A new policy from the annotations: its gauges, and the cron sweep on its schedule. */
+function applyPolicyChange(running: Running, scheduler: Scheduler, before: Policy, after: Policy): void {
+  setPolicyGauges(running.options.metrics, after);
+  if (before.schedule !== after.schedule) {
+    void running.cron?.destroy();
+    running.cron = scheduleSweeps(after, scheduler);
+  }
+}
+
+/**
+ * File events act at once: a pass when a log passes its cap or the directory its budget, and
+ * the pass in progress preempted when usage reaches the hard limit.
+ */
+function watchLogDirectory(running: Running, scheduler: Scheduler): DirectoryWatch {
+  const { policy, logger } = running.options;
+  const dir = policy.current.logDir;
+  return watchDirectory(dir, {
+    isManagedLog: (name) => {
+      const current = policy.current;
+      return (current.recursive || !name.includes('/')) && logMatcher(current)(name);
+    },
+    thresholds: () => ({
+      maxFileBytes: policy.current.maxFileBytes,
+      highWaterBytes: policy.current.maxTotalBytes,
+      hardLimitBytes: policy.current.hardLimitBytes,
+    }),
+    trigger: (reason) => {
+      if (reason === 'over_hard_limit' && running.pass && !running.pass.signal.aborted) {
+        logger.log('warn', 'preempted', { reason, dir });
+        running.pass.abort();
+      }
+      scheduler.schedule(reason);
+    },
+    onError: (error) => logger.log('warn', 'watch_error', { dir, error }),
+  });
+}
+
+/** The full sweep on the policy's cron schedule, catching what the watcher missed. */
+function scheduleSweeps(policy: Policy, scheduler: Scheduler): ScheduledTask {
+  return scheduleCron(policy.schedule, () => scheduler.schedule('schedule'), { noOverlap: true });
+}
+
+/** The downward API swaps a `..data` symlink in the file's directory: watch the directory. */
+function watchAnnotations(options: ServiceOptions, scheduler: Scheduler): FSWatcher | undefined {
+  const file = options.annotationsFile;
+  if (!file) return undefined;
+  const watcher = watchFs(dirname(file), () => scheduler.schedule('annotations_changed'));
+  watcher.on('error', (error) => options.logger.log('warn', 'watch_error', { file, error }));
+  return watcher;
 }

@@ -11,8 +11,8 @@
 //
 // Stripping those parts leaves the stream's key, so `going.2021-01-04.log` and
 // `going.2021-01-11.log` are one stream `going.log`.
+import { withoutCodecExtension } from '../contract/codecs.ts';
 
-const COMPRESSION_SUFFIX = /\.(?:gz|zst)$/;
 // Our rotation stamp, ISO dates with an optional time, and compact dates 19xx/20xx; each with
 // an optional index after it, which the extension follows (`.0.log`, `-1.log`).
 const INDEX = '(?:[-_.]\\d{1,6}(?=\\.|$))?';
@@ -33,7 +33,7 @@ export function streamOf(name: string): string {
   const slash = name.lastIndexOf('/');
   const dir = name.slice(0, slash + 1);
   const base = name.slice(slash + 1);
-  let stem = base.replace(COMPRESSION_SUFFIX, '');
+  let stem = withoutCodecExtension(base);
   // Repeat: a spill of a dated file has both, in either order.
   for (let previous = ''; previous !== stem; ) {
     previous = stem;

@@ -1,7 +1,7 @@
 // The sidecar's vocabulary: what the scan sees, what the planner decides, what the executor
 // reports. Plans and results are plain data so they can be printed (`--dry-run`), logged and
 // compared in tests.
-import type { Compression } from '../contract/policy.ts';
+import type { Codec, Compression } from '../contract/codecs.ts';
 
 /** A regular file under the log directory, as lstat saw it. Only regular files reach the planner. */
 export interface FileInfo {
@@ -45,7 +45,7 @@ export type Action =
       kind: 'compress';
       file: string;
       target: string;
-      compression: Exclude<Compression, 'none'>;
+      compression: Codec;
       reason: 'closed';
     }
   /**
@@ -79,5 +79,3 @@ export type Action =
       ino: number;
       emptyInPlace?: { size: number; mtimeMs: number };
     };
-
-export type ActionKind = Action['kind'];

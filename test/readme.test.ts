@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE } from '../contract/reference.ts';
+import { REFERENCE, ROWS } from '../contract/keys.ts';
+import { KIND_FORMS } from '../contract/kinds.ts';
 import { SKIP_REASONS } from '../inject/reasons.ts';
 import { helpText as sidecarHelp } from '../sidecar/flags.ts';
 import { createMetrics as createSidecarMetrics } from '../sidecar/metrics.ts';
@@ -21,6 +22,15 @@ function shellBlockAfter(heading: string): string {
   const match = /```sh\n([\s\S]*?)```/.exec(section);
   if (!match) throw new Error(`no sh block after ${heading}`);
   return match[1]!;
+}
+
+/** The lines of the Markdown table whose header line is `header`, up to the first line that is not a row. */
+function tableAt(header: string): string[] {
+  const lines = readme.split('\n');
+  const start = lines.indexOf(header);
+  if (start === -1) return [];
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('|'));
+  return lines.slice(start, end === -1 ? undefined : end);
 }
 
 describe('README', () => {
@@ -42,6 +52,27 @@ describe('README', () => {
     for (const ref of REFERENCE) {
       expect(readme).toContain(`| \`${ref.key}\` | ${ref.meaning} | ${ref.default} | \`${ref.example}\` |`);
     }
+  });
+
+  it("lists the annotations row for row as the contract's table has them", () => {
+    const expected = [
+      '| key | meaning | default | example | kind | read by | cluster default |',
+      '|---|---|---|---|---|---|---|',
+      ...ROWS.map(
+        (row, i) =>
+          `| \`${row.key}\` | ${row.meaning} | ${REFERENCE[i]!.default} | \`${row.example}\` | ${row.kind} | ${row.readBy.join(', ')} | ${row.defaultable ? 'yes' : 'no'} |`,
+      ),
+    ];
+    expect(tableAt(expected[0]!)).toEqual(expected);
+  });
+
+  it('says what each kind of value accepts, as the contract does', () => {
+    const expected = [
+      '| kind | accepted form |',
+      '|---|---|',
+      ...Object.entries(KIND_FORMS).map(([kind, form]) => `| ${kind} | ${form} |`),
+    ];
+    expect(tableAt(expected[0]!)).toEqual(expected);
   });
 
   it('documents every flag of the webhook and the sidecar', () => {

@@ -2,14 +2,14 @@
 // then the live file. Used to check that no line was lost or duplicated.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { codecOfName } from '../../contract/codecs.ts';
+import { CODEC_IMPLEMENTATIONS } from '../codecs.ts';
 import { isOurRotation, rotationOrder } from '../names.ts';
 
 export function decompress(path: string): Buffer {
   const raw = readFileSync(path);
-  if (path.endsWith('.gz')) return gunzipSync(raw);
-  if (path.endsWith('.zst')) return zstdDecompressSync(raw);
-  return raw;
+  const codec = codecOfName(path);
+  return codec === undefined ? raw : CODEC_IMPLEMENTATIONS[codec].decode(raw);
 }
 
 /** Our rotations of `live` (e.g. `app.log`), oldest first. */

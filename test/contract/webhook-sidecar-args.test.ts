@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { KEYS } from '../../contract/keys.ts';
+import { KEYS, rowOf } from '../../contract/keys.ts';
+import { SIDECAR_POLICY_KEYS, sidecarFlagArgs } from '../../contract/sidecar-flags.ts';
 import { decide } from '../../inject/decide.ts';
 import { appPod, cluster } from '../../inject/testing.ts';
 import { parseSidecarArgs } from '../../sidecar/flags.ts';
@@ -41,5 +42,19 @@ describe('the sidecar command line the webhook writes', () => {
     });
     const { [KEYS.inject]: _, [KEYS.logDir]: __, ...policy } = workload;
     expect(parsed.policyFlags).toEqual(policy);
+  });
+
+  it('carries each key the sidecar reads as the sidecar reads it, switches both ways', () => {
+    const values = SIDECAR_POLICY_KEYS.flatMap((key) => {
+      const row = rowOf(key);
+      return row.kind === 'bool'
+        ? [[key, 'true'] as const, [key, 'false'] as const]
+        : [[key, row.example] as const];
+    });
+    expect(values.length).toBeGreaterThan(SIDECAR_POLICY_KEYS.length);
+    for (const [key, value] of values) {
+      const parsed = parseSidecarArgs(sidecarFlagArgs(key, value));
+      expect(parsed.policyFlags, `${key}=${value}`).toEqual({ [key]: value });
+    }
   });
 });
