@@ -1,7 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
-import { serviceDnsNames } from './certificates.ts';
-import { ensureCertificates } from './tls-bootstrap.ts';
 import { type KeyPair, loadKeyPair, watchKeyPair } from './tls-files.ts';
 
 const MISSING_RETRY_MS = 5_000;
@@ -46,8 +44,10 @@ export async function openTlsSource(
   }
   if (!kubeConfig)
     throw new Error('--tls-secret needs cluster credentials to keep the certificates in a Secret');
-  // Loaded only here: a webhook serving certificate files never needs the Kubernetes client.
-  const { secretStore, webhookConfigurationPublisher } = await import('./kube-tls.ts');
+  // Loaded only here: a webhook serving certificate files needs neither the Kubernetes client
+  // nor the certificate authority (@peculiar/x509 and its ASN.1 stack, a quarter of a second).
+  const [{ secretStore, webhookConfigurationPublisher }, { serviceDnsNames }, { ensureCertificates }] =
+    await Promise.all([import('./kube-tls.ts'), import('./certificates.ts'), import('./tls-bootstrap.ts')]);
   const store = secretStore(kubeConfig, options.namespace, options.secret);
   const publish = webhookConfigurationPublisher(kubeConfig, {
     mutating: options.mutating,
