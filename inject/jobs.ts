@@ -28,9 +28,10 @@ export const JOB_SKIP_REASONS = {
 
 /** Job and CronJob in the workload table (workloads.ts). */
 export const JOB_WORKLOADS = {
-  Job: { apiVersion: 'batch/v1', template: ['spec', 'template'] },
+  Job: { apiVersion: 'batch/v1', resource: 'jobs', template: ['spec', 'template'] },
   CronJob: {
     apiVersion: 'batch/v1',
+    resource: 'cronjobs',
     template: ['spec', 'jobTemplate', 'spec', 'template'],
     between: ['spec', 'jobTemplate', 'metadata', 'annotations'],
   },

@@ -15,6 +15,8 @@ export interface KubeObject {
 export interface WorkloadKind {
   /** Its apiVersion: the owner lookup follows exactly these kinds up a pod's owner chain. */
   apiVersion: string;
+  /** Its resource name in API paths (`/apis/apps/v1/namespaces/NS/deployments/NAME`). */
+  resource: string;
   /** Where it keeps its pod template. */
   template: readonly string[];
   /** Annotations of an object between the workload and its pods, which count as the workload's too. */
@@ -26,10 +28,10 @@ export interface WorkloadKind {
  * owner lookup. A Pod is its own template; Jobs and CronJobs are in jobs.ts.
  */
 export const WORKLOADS: Readonly<Record<string, WorkloadKind>> = {
-  Deployment: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
-  StatefulSet: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
-  DaemonSet: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
-  ReplicaSet: { apiVersion: 'apps/v1', template: ['spec', 'template'] },
+  Deployment: { apiVersion: 'apps/v1', resource: 'deployments', template: ['spec', 'template'] },
+  StatefulSet: { apiVersion: 'apps/v1', resource: 'statefulsets', template: ['spec', 'template'] },
+  DaemonSet: { apiVersion: 'apps/v1', resource: 'daemonsets', template: ['spec', 'template'] },
+  ReplicaSet: { apiVersion: 'apps/v1', resource: 'replicasets', template: ['spec', 'template'] },
   ...JOB_WORKLOADS,
 };
 

@@ -1,5 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { VersionInfo } from '@kubernetes/client-node';
 import type { SidecarMode } from '../inject/sidecar-container.ts';
+import type { KubeClient } from './kube/client.ts';
 
 export type SidecarModeFlag = SidecarMode | 'auto';
 
@@ -18,10 +19,8 @@ export interface NodeKubelet {
   kubeletVersion: string;
 }
 
-export async function readServerVersion(kubeConfig: KubeConfig): Promise<ServerVersion> {
-  // Loaded here, not at the top: without cluster credentials the client is never needed.
-  const { VersionApi } = await import('@kubernetes/client-node');
-  const info = await kubeConfig.makeApiClient(VersionApi).getCode();
+export async function readServerVersion(client: KubeClient): Promise<ServerVersion> {
+  const info = await client.request<VersionInfo>('GET', '/version');
   // Managed clusters report minors such as "29+".
   return {
     major: Number.parseInt(info.major, 10),

@@ -138,7 +138,7 @@ describe('resolveSidecarMode', () => {
 });
 
 describe('logward webhook as a process', () => {
-  it('serves the README example review, and drains and exits 0 on SIGTERM', async () => {
+  it('serves the README example review, drains and exits 0 on SIGTERM, and writes no warning to stderr', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
       [
@@ -156,6 +156,10 @@ describe('logward webhook as a process', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
     try {
       const lines = createInterface({ input: child.stdout! });
       let started:
@@ -204,6 +208,8 @@ describe('logward webhook as a process', () => {
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
+      // A deprecation warning (fastify's FSTDEP023 was one) lands here, once per process.
+      expect(stderr).toBe('');
     } finally {
       child.kill('SIGKILL');
     }

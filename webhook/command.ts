@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { UsageError, wrap } from '../base/errors.ts';
 import type { Command, Io } from '../base/io.ts';
@@ -28,6 +24,10 @@ import {
   type ServerVersion,
   type SidecarModeFlag,
 } from './cluster-version.ts';
+import { type KubeClient, kubeClient } from './kube/client.ts';
+import { findCredentials } from './kube/credentials.ts';
+import { watchNodeKubelets } from './kube-nodes.ts';
+import { kubeOwnerLookup } from './kube-owner-lookup.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { noOwnerLookup } from './owner-lookup.ts';
 import { buildServers } from './server.ts';
@@ -202,29 +202,15 @@ function tlsOptions(
 }
 
 /**
- * Credentials if there are any: --kubeconfig, the in-cluster service account, $KUBECONFIG,
- * ~/.kube/config. The Kubernetes client is loaded only then: it is most of the webhook's memory
- * (about 80 MiB), which a webhook without credentials does not need to hold.
+ * A client for the API server if there are credentials (see findCredentials), else undefined:
+ * the webhook then runs without owner lookup, and auto means native.
  */
-export async function loadKubeConfig(
+export async function connectToCluster(
   flag: string | undefined,
   env: Io['env'],
-): Promise<KubeConfig | undefined> {
-  const inCluster =
-    !flag && env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
-  const home = join(homedir(), '.kube', 'config');
-  if (!flag && !inCluster && !env.KUBECONFIG && !existsSync(home)) return undefined;
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  try {
-    if (flag) kc.loadFromFile(flag);
-    else if (inCluster) kc.loadFromCluster();
-    else if (env.KUBECONFIG) kc.loadFromDefault();
-    else kc.loadFromFile(home);
-  } catch (error) {
-    throw wrap(`load Kubernetes credentials${flag ? ` from "${flag}"` : ''}`, error);
-  }
-  return kc;
+): Promise<KubeClient | undefined> {
+  const credentials = await findCredentials(flag, env);
+  return credentials && kubeClient(credentials);
 }
 
 export const webhookCommand: Command = async (args, io) => {
@@ -234,13 +220,13 @@ export const webhookCommand: Command = async (args, io) => {
     return 0;
   }
   const log = pino({ level: options.logLevel, base: { component: 'webhook' } });
-  const kubeConfig = await loadKubeConfig(options.kubeconfig, io.env);
-  const tls = await openTlsSource(options.tls, kubeConfig, log);
+  const client = await connectToCluster(options.kubeconfig, io.env);
+  const tls = await openTlsSource(options.tls, client, log);
 
   let version: ServerVersion | undefined;
-  if (kubeConfig && options.mode === 'auto') {
+  if (client && options.mode === 'auto') {
     try {
-      version = await readServerVersion(kubeConfig);
+      version = await readServerVersion(client);
     } catch (error) {
       throw wrap(
         'read the API server version for --sidecar-mode=auto (pass native or classic to skip it)',
@@ -256,7 +242,7 @@ export const webhookCommand: Command = async (args, io) => {
   let mode = initial.mode;
   let why = initial.why;
   let stopNodes = () => {};
-  if (kubeConfig && options.mode === 'auto' && initial.mode === 'native') {
+  if (client && options.mode === 'auto' && initial.mode === 'native') {
     const follow = (nodes: NodeKubelet[] | undefined, announce: boolean) => {
       const next = resolveSidecarMode('auto', version, nodes);
       if (!next.ok || next.mode === mode) return;
@@ -266,8 +252,7 @@ export const webhookCommand: Command = async (args, io) => {
     // Until the nodes are known, classic: it never hangs a pod in Init.
     follow(undefined, false);
     let started = false;
-    const { watchNodeKubelets } = await import('./kube-nodes.ts');
-    stopNodes = await watchNodeKubelets(kubeConfig, (nodes) => follow(nodes, started), log);
+    stopNodes = await watchNodeKubelets(client, (nodes) => follow(nodes, started), log);
     started = true;
   }
 
@@ -278,8 +263,8 @@ export const webhookCommand: Command = async (args, io) => {
     mode,
   });
   const metrics = createWebhookMetrics();
-  const lookupOwner = kubeConfig
-    ? (await import('./kube-owner-lookup.ts')).kubeOwnerLookup(kubeConfig, {
+  const lookupOwner = client
+    ? kubeOwnerLookup(client, {
         timeoutMs: options.ownerLookupTimeoutMs,
         cacheTtlMs: options.ownerCacheTtlMs,
       })
@@ -302,13 +287,14 @@ export const webhookCommand: Command = async (args, io) => {
       version: VERSION,
       sidecarMode: mode,
       why,
-      ownerLookup: kubeConfig ? 'on' : 'off',
+      ownerLookup: client ? 'on' : 'off',
+      cluster: client?.describe,
       failClosed: options.failClosed,
       excludedNamespaces: [...options.excludedNamespaces],
       admission: servers.admission.addresses(),
       ops: servers.ops.addresses(),
     },
-    kubeConfig
+    client
       ? 'webhook started'
       : 'webhook started without cluster credentials: owner lookup is off and auto means native',
   );
@@ -324,5 +310,6 @@ export const webhookCommand: Command = async (args, io) => {
   stopNodes();
   await servers.admission.close();
   await servers.ops.close();
+  client?.close();
   return 0;
 };

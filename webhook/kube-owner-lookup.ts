@@ -1,14 +1,17 @@
-import type { KubeConfig, KubernetesObject, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
-import { KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubernetesObject, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
 import { type KubeObject, WORKLOADS, workloadAnnotationsOf } from '../inject/workloads.ts';
+import type { KubeClient } from './kube/client.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 
 // The owner chains Kubernetes builds for pods: the workload kinds Logward reads (workloads.ts).
 // Only these are followed, and only these need RBAC `get`: a custom controller's owner is a kind
-// we know nothing about.
-export const FOLLOWED: ReadonlySet<string> = new Set(
-  Object.entries(WORKLOADS).map(([kind, { apiVersion }]) => `${apiVersion}/${kind}`),
+// we know nothing about. Each maps to the API path of its objects.
+export const FOLLOWED: ReadonlyMap<string, string> = new Map(
+  Object.entries(WORKLOADS).map(([kind, { apiVersion, resource }]) => [
+    `${apiVersion}/${kind}`,
+    `/apis/${apiVersion}/namespaces/{namespace}/${resource}/{name}`,
+  ]),
 );
 
 export interface KubeOwnerLookupOptions {
@@ -27,22 +30,17 @@ type Read = (ref: {
 }) => Promise<KubernetesObject | undefined>;
 
 /** Resolves Pod -> ReplicaSet -> Deployment (or Job -> CronJob, ...) through the API server. */
-export function kubeOwnerLookup(kubeConfig: KubeConfig, options: KubeOwnerLookupOptions): OwnerLookup {
-  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const read: Read = async (ref) => {
-    try {
-      return await api.read({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        metadata: { name: ref.name, namespace: ref.namespace },
-      });
-    } catch (error) {
-      // A deleted owner is an answer ("no annotations"), not a failure.
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
-  };
+export function kubeOwnerLookup(client: KubeClient, options: KubeOwnerLookupOptions): OwnerLookup {
+  // A deleted owner is an answer ("no annotations"), not a failure: read() gives undefined.
+  const read: Read = (ref) => client.read<KubernetesObject>(ownerPath(ref)!);
   return ownerLookupWith(cachedRead(read, options.cacheTtlMs, options.now ?? Date.now), options.timeoutMs);
+}
+
+/** Where the API server serves `ref`, or undefined for a kind the lookup does not follow. */
+export function ownerPath(ref: Parameters<Read>[0]): string | undefined {
+  return FOLLOWED.get(`${ref.apiVersion}/${ref.kind}`)
+    ?.replace('{namespace}', encodeURIComponent(ref.namespace))
+    .replace('{name}', encodeURIComponent(ref.name));
 }
 
 /** The chain walk, separate from the client so it can be tested against a table of objects. */

@@ -1,6 +1,6 @@
 import type { Server as TlsServer } from 'node:tls';
-import type { FastifyBaseLogger } from 'fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type AdmissionRoutesOptions, admissionRoutes } from './admission-routes.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { opsRoutes } from './ops-routes.ts';
@@ -20,6 +20,24 @@ export interface Servers {
   ready: boolean;
 }
 
+/**
+ * No route declares a JSON schema: bodies are checked by review.ts, answers serialised with
+ * JSON.stringify. Without this, fastify loads ajv and fast-json-stringify for every instance
+ * (about a tenth of a second of the webhook's start) to build compilers nothing would call.
+ */
+const WITHOUT_SCHEMAS: Pick<FastifyServerOptions, 'schemaController'> = {
+  schemaController: {
+    compilersFactory: {
+      buildValidator: () => () => {
+        throw new Error('Logward routes declare no JSON schema; validate in review.ts');
+      },
+      buildSerializer: () => () => {
+        throw new Error('Logward routes declare no JSON schema; answers are JSON.stringify');
+      },
+    },
+  },
+};
+
 /** The HTTPS admission server and the plain-HTTP ops server, built but not listening. */
 export function buildServers(options: ServersOptions): Servers {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -35,7 +53,8 @@ export function buildServers(options: ServersOptions): Servers {
     loggerInstance: options.logger,
     // fastify's own two lines per request would double the logging cost of a review (the
     // largest share of its latency at 1,000 reviews/s); our `reviewed` line says what matters.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...WITHOUT_SCHEMAS,
     // The API server reuses connections; closing idle ones at shutdown lets close() finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -58,7 +77,7 @@ export function buildServers(options: ServersOptions): Servers {
   });
   const servers: Servers = {
     admission,
-    ops: Fastify({ loggerInstance: admission.log }),
+    ops: Fastify({ loggerInstance: admission.log, ...WITHOUT_SCHEMAS }),
     ready: false,
     setKeyPair(pair) {
       (admission.server as unknown as TlsServer).setSecureContext({ ...pair, minVersion: 'TLSv1.2' });

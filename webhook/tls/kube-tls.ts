@@ -1,9 +1,9 @@
-import {
-  AdmissionregistrationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Secret,
+import type {
+  V1MutatingWebhookConfiguration,
+  V1Secret,
+  V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { CaBundlePublisher, CertificateStore, StoredCertificates } from './tls-bootstrap.ts';
 
 const DATA = {
@@ -19,21 +19,17 @@ const unb64 = (text: string | undefined) =>
   text === undefined ? undefined : Buffer.from(text, 'base64').toString();
 
 function statusOf(error: unknown): number | undefined {
-  return (error as { code?: number }).code;
+  return error instanceof KubeApiError ? error.status : undefined;
 }
 
 /** The certificates in a `kubernetes.io/tls` Secret, with the CA's key beside them. */
-export function secretStore(kubeConfig: KubeConfig, namespace: string, name: string): CertificateStore {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+export function secretStore(client: KubeClient, namespace: string, name: string): CertificateStore {
+  const ns = encodeURIComponent(namespace);
+  const secretName = encodeURIComponent(name);
   return {
     async read() {
-      let secret: V1Secret;
-      try {
-        secret = await core.readNamespacedSecret({ name, namespace });
-      } catch (error) {
-        if (statusOf(error) === 404) return {};
-        throw error;
-      }
+      const secret = await client.read<V1Secret>(`/api/v1/namespaces/${ns}/secrets/${secretName}`);
+      if (!secret) return {};
       const data = secret.data ?? {};
       const [caCert, caKey, cert, key] = [DATA.caCert, DATA.caKey, DATA.cert, DATA.key].map((k) =>
         unb64(data[k]),
@@ -71,8 +67,8 @@ export function secretStore(kubeConfig: KubeConfig, namespace: string, name: str
         },
       };
       try {
-        if (version === undefined) await core.createNamespacedSecret({ namespace, body });
-        else await core.replaceNamespacedSecret({ name, namespace, body });
+        if (version === undefined) await client.request('POST', `/api/v1/namespaces/${ns}/secrets`, { body });
+        else await client.request('PUT', `/api/v1/namespaces/${ns}/secrets/${secretName}`, { body });
         return true;
       } catch (error) {
         // 409: another replica created or updated it first; the caller re-reads and adopts it.
@@ -85,10 +81,11 @@ export function secretStore(kubeConfig: KubeConfig, namespace: string, name: str
 
 /** Patches caBundle into every webhook of our two configurations where it differs; names those not found. */
 export function webhookConfigurationPublisher(
-  kubeConfig: KubeConfig,
+  client: KubeClient,
   names: { mutating: string | undefined; validating: string | undefined },
 ): CaBundlePublisher {
-  const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  type Configuration = V1MutatingWebhookConfiguration | V1ValidatingWebhookConfiguration;
+  const patch = (body: object[]) => ({ body, contentType: 'application/json-patch+json' });
   return async (bundle) => {
     const wanted = b64(bundle);
     let patched = 0;
@@ -96,26 +93,37 @@ export function webhookConfigurationPublisher(
     const targets = [
       names.mutating && {
         name: `MutatingWebhookConfiguration ${names.mutating}`,
-        read: () => api.readMutatingWebhookConfiguration({ name: names.mutating! }),
-        patch: (body: object[]) => api.patchMutatingWebhookConfiguration({ name: names.mutating!, body }),
+        read: (name = encodeURIComponent(names.mutating!)) =>
+          client.read<Configuration>(
+            `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${name}`,
+          ),
+        patch: (body: object[], name = encodeURIComponent(names.mutating!)) =>
+          client.request(
+            'PATCH',
+            `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${name}`,
+            patch(body),
+          ),
       },
       names.validating && {
         name: `ValidatingWebhookConfiguration ${names.validating}`,
-        read: () => api.readValidatingWebhookConfiguration({ name: names.validating! }),
-        patch: (body: object[]) => api.patchValidatingWebhookConfiguration({ name: names.validating!, body }),
+        read: (name = encodeURIComponent(names.validating!)) =>
+          client.read<Configuration>(
+            `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${name}`,
+          ),
+        patch: (body: object[], name = encodeURIComponent(names.validating!)) =>
+          client.request(
+            'PATCH',
+            `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${name}`,
+            patch(body),
+          ),
       },
     ].filter((t) => !!t);
     for (const target of targets) {
-      let config: Awaited<ReturnType<typeof target.read>>;
-      try {
-        config = await target.read();
-      } catch (error) {
-        // Not created yet (an install applies it beside our Deployment): the next check patches it.
-        if (statusOf(error) === 404) {
-          missing.push(target.name);
-          continue;
-        }
-        throw error;
+      const config = await target.read();
+      // Not created yet (an install applies it beside our Deployment): the next check patches it.
+      if (!config) {
+        missing.push(target.name);
+        continue;
       }
       const operations = (config.webhooks ?? []).flatMap((webhook, index) =>
         webhook.clientConfig.caBundle === wanted

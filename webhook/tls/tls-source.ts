@@ -1,7 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
-import { serviceDnsNames } from './certificates.ts';
-import { ensureCertificates } from './tls-bootstrap.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { type KeyPair, loadKeyPair, watchKeyPair } from './tls-files.ts';
 
 const MISSING_RETRY_MS = 5_000;
@@ -31,7 +29,7 @@ export interface TlsSource {
 /** The serving certificate, from files (cert-manager, by hand) or from our own CA in a Secret. */
 export async function openTlsSource(
   options: TlsOptions,
-  kubeConfig: KubeConfig | undefined,
+  client: KubeClient | undefined,
   log: FastifyBaseLogger,
 ): Promise<TlsSource> {
   if (options.kind === 'files') {
@@ -44,12 +42,12 @@ export async function openTlsSource(
         ),
     };
   }
-  if (!kubeConfig)
-    throw new Error('--tls-secret needs cluster credentials to keep the certificates in a Secret');
-  // Loaded only here: a webhook serving certificate files never needs the Kubernetes client.
-  const { secretStore, webhookConfigurationPublisher } = await import('./kube-tls.ts');
-  const store = secretStore(kubeConfig, options.namespace, options.secret);
-  const publish = webhookConfigurationPublisher(kubeConfig, {
+  if (!client) throw new Error('--tls-secret needs cluster credentials to keep the certificates in a Secret');
+  // Loaded only here: a webhook serving certificate files needs none of this.
+  const [{ secretStore, webhookConfigurationPublisher }, { serviceDnsNames }, { ensureCertificates }] =
+    await Promise.all([import('./kube-tls.ts'), import('./certificates.ts'), import('./tls-bootstrap.ts')]);
+  const store = secretStore(client, options.namespace, options.secret);
+  const publish = webhookConfigurationPublisher(client, {
     mutating: options.mutating,
     validating: options.validating,
   });
