@@ -15,23 +15,29 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
   }
 }
 
+/** A watch with a 1 MiB high-water mark and a 2 MiB hard limit, and the reasons it triggered. */
+function watchFor(dir: string, isManagedLog: (name: string) => boolean, maxFileBytes: number) {
+  const reasons: string[] = [];
+  const watch = watchDirectory(dir, {
+    isManagedLog,
+    thresholds: () => ({ maxFileBytes, highWaterBytes: 1024 * 1024, hardLimitBytes: 2 * 1024 * 1024 }),
+    trigger: (reason) => reasons.push(reason),
+    onError: (error) => {
+      throw error;
+    },
+  });
+  return { reasons, watch };
+}
+
 describe('watchDirectory', () => {
   it('triggers on a log crossing max-file-size, never on a growing file that is not a log, and counts subdirectories', async () => {
     const dir = join(temp.dir, 'watched');
     mkdirSync(join(dir, 'sub'), { recursive: true });
-    const reasons: string[] = [];
-    const watch = watchDirectory(dir, {
-      isManagedLog: (name) => name.endsWith('.log') && !name.includes('/'),
-      thresholds: () => ({
-        maxFileBytes: 64 * 1024,
-        highWaterBytes: 1024 * 1024,
-        hardLimitBytes: 2 * 1024 * 1024,
-      }),
-      trigger: (reason) => reasons.push(reason),
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const { reasons, watch } = watchFor(
+      dir,
+      (name) => name.endsWith('.log') && !name.includes('/'),
+      64 * 1024,
+    );
     try {
       await watch.ready;
       // As after a pass: the scan found the subdirectory.
@@ -55,19 +61,7 @@ describe('watchDirectory and names', () => {
   it('follows a file whose name is not UTF-8, and a subdirectory created after it started', async () => {
     const dir = join(temp.dir, 'bytes');
     mkdirSync(dir);
-    const reasons: string[] = [];
-    const watch = watchDirectory(dir, {
-      isManagedLog: () => true,
-      thresholds: () => ({
-        maxFileBytes: 64 * 1024,
-        highWaterBytes: 1024 * 1024,
-        hardLimitBytes: 2 * 1024 * 1024,
-      }),
-      trigger: (reason) => reasons.push(reason),
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const { reasons, watch } = watchFor(dir, () => true, 64 * 1024);
     try {
       const latin1 = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('.log')]);
       appendFileSync(latin1, Buffer.alloc(100 * 1024, 'a'));
@@ -86,19 +80,7 @@ describe('watchDirectory after stop', () => {
   it('stays stopped when a pass that was running rebases it (no watch keeps the process alive)', async () => {
     const dir = join(temp.dir, 'stopped');
     mkdirSync(dir);
-    const reasons: string[] = [];
-    const watch = watchDirectory(dir, {
-      isManagedLog: () => true,
-      thresholds: () => ({
-        maxFileBytes: 1024,
-        highWaterBytes: 1024 * 1024,
-        hardLimitBytes: 2 * 1024 * 1024,
-      }),
-      trigger: (reason) => reasons.push(reason),
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const { reasons, watch } = watchFor(dir, () => true, 1024);
     await watch.stop();
     watch.rebase([], { usage: 0, directories: [] });
     appendFileSync(join(dir, 'app.log'), Buffer.alloc(100 * 1024, 'a'));

@@ -232,17 +232,24 @@ async function teardown(procs: readonly Proc[], dir: string): Promise<void> {
 
 // ---- binaries ------------------------------------------------------------------------------
 
-/** Runs build.sh, which prints the binary directory; a cold build takes many minutes. */
-export async function buildControlPlaneBinaries(): Promise<string> {
-  // Progress goes to our stderr so a long first build does not look like a hang.
-  const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Runs a build script whose stdout is what it built (progress goes to our stderr, so a long first
+ * build does not look like a hang); a cold build takes many minutes.
+ */
+export async function runBuildScript(script: string): Promise<string> {
+  const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
   });
   const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) throw new Error(`${BUILD_SCRIPT} exited with ${code}`);
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
   return out.trim();
+}
+
+/** The control plane's binary directory, built by test/controlplane/build.sh. */
+export function buildControlPlaneBinaries(): Promise<string> {
+  return runBuildScript(BUILD_SCRIPT);
 }
 
 // ---- process arguments ---------------------------------------------------------------------

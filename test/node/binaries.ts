@@ -2,12 +2,12 @@
  * The node's binaries: kubelet, kube-scheduler, kube-proxy, kubectl, pause and containerd
  * from Go modules (test/node/build.sh, cached), runc and the CNI plugins from Debian.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { runBuildScript } from '../e2e/controlplane.ts';
 
 const run = promisify(execFile);
 const BUILD_SCRIPT = fileURLToPath(new URL('./build.sh', import.meta.url));
@@ -57,14 +57,8 @@ export interface NodeBinaries {
 
 /** Runs build.sh, which prints the two binary directories; a cold build takes many minutes. */
 export async function buildNodeBinaries(): Promise<NodeBinaries> {
-  const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) throw new Error(`${BUILD_SCRIPT} exited with ${code}`);
-  const [kubernetesDir = '', containerdDir = ''] = out.trim().split('\n');
+  const out = await runBuildScript(BUILD_SCRIPT);
+  const [kubernetesDir = '', containerdDir = ''] = out.split('\n');
   return {
     kubernetesDir,
     containerdDir,
