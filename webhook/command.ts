@@ -17,6 +17,8 @@ import {
   parseInjectionFlags,
 } from '../inject/injection-flags.ts';
 import type { SidecarImage } from '../inject/sidecar-container.ts';
+import { type KubeClient, kubeClient } from '../kube/client.ts';
+import { findCredentials } from '../kube/credentials.ts';
 import {
   type NodeKubelet,
   readServerVersion,
@@ -24,8 +26,6 @@ import {
   type ServerVersion,
   type SidecarModeFlag,
 } from './cluster-version.ts';
-import { type KubeClient, kubeClient } from './kube/client.ts';
-import { findCredentials } from './kube/credentials.ts';
 import { watchNodeKubelets } from './kube-nodes.ts';
 import { kubeOwnerLookup } from './kube-owner-lookup.ts';
 import { createWebhookMetrics } from './metrics.ts';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Node, V1Status } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
+import type { KubeClient } from '../kube/client.ts';
 import type { NodeKubelet } from './cluster-version.ts';
-import type { KubeClient } from './kube/client.ts';
 
 export interface NodeKubeletsOptions {
   /** Wait before listing again after the API server failed us. */

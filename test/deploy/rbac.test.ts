@@ -14,7 +14,7 @@ import { DEPLOY, find, type Manifest, ofKind, ROOT, readManifests } from './tool
 
 // Least privilege, checked both ways: every rule the webhook's and the sidecar's roles grant is
 // used by a call in their code, and every call their code makes is granted. The calls are read
-// from the sources: the webhook's requests through webhook/kube/client.ts, each spelling its
+// from the sources: the webhook's requests through kube/client.ts, each spelling its
 // method and path (`request('PATCH', \`/apis/...\`)`, `read(\`...\`)`, `watch(\`...\`)`), the
 // owner lookup's paths from its table, and the sidecar's one raw POST.
 
@@ -47,7 +47,7 @@ function grantOf(method: string, path: string): Grant | undefined {
   return `${verb} ${group}/${resource}`;
 }
 
-/** client-node API methods: product code calls none of them (webhook/kube/client.ts instead). */
+/** client-node API methods: product code calls none of them (kube/client.ts instead). */
 const API_METHODS = new Set(
   [AdmissionregistrationV1Api, AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, EventsV1Api].flatMap(
     (api) => Object.getOwnPropertyNames(api.prototype).filter((name) => name !== 'constructor'),

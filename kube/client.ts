@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { VERSION } from '../../base/version.ts';
+import { VERSION } from '../base/version.ts';
 import type { KubeCredentials } from './credentials.ts';
 
 // The few calls the webhook makes to the API server (owner GETs, the node list and watch, its

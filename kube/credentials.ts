@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { wrap } from '../../base/errors.ts';
-import type { Io } from '../../base/io.ts';
+import { wrap } from '../base/errors.ts';
+import type { Io } from '../base/io.ts';
 import { type KubeconfigContext, pemBytes, readKubeconfig } from './kubeconfig.ts';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
