@@ -39,6 +39,14 @@ export const RENDERED: readonly Rendered[] = [
       "its cainjector fills the webhook configurations' caBundle.",
     ],
   },
+  {
+    file: join(deployDir, 'install-namespaces.yaml'),
+    source: join(deployDir, 'overlays', 'namespaces'),
+    about: [
+      'The scope `namespaces`: only pods and workloads of namespaces labelled logward.io/enabled=true',
+      'are sent to the webhook. The webhook runs its own CA, as in install.yaml.',
+    ],
+  },
 ];
 
 function header({ file, source, about }: Rendered): string {
