@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText, valueOf } from './prometheus-text.ts';
+import { parsePrometheusText, sampleSum } from './prometheus-text.ts';
 
 describe('parsePrometheusText', () => {
   it('reads samples with and without labels, skipping comments, blank lines and timestamps', () => {
@@ -35,8 +35,8 @@ describe('parsePrometheusText', () => {
 
   it('sums the samples of a name, filtered by labels, and says when there is none', () => {
     const samples = parsePrometheusText('d{reason="a"} 1\nd{reason="b"} 2\n');
-    expect(valueOf(samples, 'd')).toBe(3);
-    expect(valueOf(samples, 'd', { reason: 'b' })).toBe(2);
-    expect(valueOf(samples, 'missing')).toBeUndefined();
+    expect(sampleSum(samples, 'd')).toBe(3);
+    expect(sampleSum(samples, 'd', { reason: 'b' })).toBe(2);
+    expect(sampleSum(samples, 'missing')).toBeUndefined();
   });
 });

@@ -80,7 +80,7 @@ function parseValue(text: string): number | undefined {
 }
 
 /** The sum of the samples named `name` whose labels include `labels`; undefined when there is none. */
-export function valueOf(
+export function sampleSum(
   samples: readonly Sample[],
   name: string,
   labels: Record<string, string> = {},

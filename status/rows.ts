@@ -8,7 +8,7 @@ import { decide } from '../inject/decide.ts';
 import { METRICS_PORT_NAME, SIDECAR_CONTAINER } from '../inject/names.ts';
 import { type InjectionSkipReason, SKIP_REASONS } from '../inject/reasons.ts';
 import { type KubeObject, podTemplateOf, workloadAnnotationsOf } from '../inject/workloads.ts';
-import { parsePrometheusText, valueOf } from './prometheus-text.ts';
+import { parsePrometheusText, sampleSum } from './prometheus-text.ts';
 
 // What `logward status` shows, from what the API server and the sidecars said: pure, so the
 // whole view is tested from objects and metrics text, without a cluster.
@@ -220,14 +220,14 @@ function metricsOf(
   if (!metrics) return { metricsError: 'the sidecar is not running' };
   if ('error' in metrics) return { metricsError: metrics.error };
   const samples = parsePrometheusText(metrics.text);
-  const usageBytes = valueOf(samples, 'logward_sidecar_usage_bytes');
+  const usageBytes = sampleSum(samples, 'logward_sidecar_usage_bytes');
   if (usageBytes === undefined) return { metricsError: 'its metrics have no logward_sidecar_usage_bytes' };
-  const rotated = valueOf(samples, 'logward_sidecar_last_rotation_timestamp_seconds');
+  const rotated = sampleSum(samples, 'logward_sidecar_last_rotation_timestamp_seconds');
   return {
     usageBytes,
-    budgetBytes: valueOf(samples, 'logward_sidecar_budget_bytes'),
-    hardLimitBytes: valueOf(samples, 'logward_sidecar_hard_limit_bytes'),
-    limitBytes: valueOf(samples, 'logward_sidecar_limit_bytes'),
+    budgetBytes: sampleSum(samples, 'logward_sidecar_budget_bytes'),
+    hardLimitBytes: sampleSum(samples, 'logward_sidecar_hard_limit_bytes'),
+    limitBytes: sampleSum(samples, 'logward_sidecar_limit_bytes'),
     lastRotation: rotated && rotated > 0 ? new Date(rotated * 1000).toISOString() : null,
   };
 }
