@@ -74,7 +74,18 @@ const fastify = JSON.parse(readFileSync(join(repo, 'node_modules/fastify/package
 // Not trimmed at the start: porcelain lines begin with a status column that may be a space.
 const git = (args: string[]) =>
   spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trimEnd() ?? '';
-const dirty = git(['status', '--porcelain', '--', 'base', 'cli', 'contract', 'inject', 'sidecar', 'webhook'])
+const dirty = git([
+  'status',
+  '--porcelain',
+  '--',
+  'base',
+  'cli',
+  'contract',
+  'inject',
+  'kube',
+  'sidecar',
+  'webhook',
+])
   .split('\n')
   .filter((line) => line !== '')
   .map((line) => line.slice(3));

@@ -279,6 +279,19 @@ export function rowOf(key: Key): KeyRow {
 /** The keys admins may default cluster-wide (`--default-<name>`, the chart's `defaults`). */
 export const DEFAULTABLE_KEYS: readonly Key[] = ROWS.filter((row) => row.defaultable).map((row) => row.key);
 
+/**
+ * The keys a Namespace's annotations may set for its pods (layers.ts): those admins may default,
+ * and the opt-in, so that one annotation opts in every pod of the namespace.
+ */
+export const NAMESPACE_KEYS: readonly Key[] = [KEYS.inject, ...DEFAULTABLE_KEYS];
+
+/**
+ * The Namespace label that sends every pod of the namespace to the webhook, and, with the scope
+ * `namespaces`, the only pods it is sent. A label rather than an annotation: a webhook's
+ * namespaceSelector reads labels only, and its matchConditions cannot see the Namespace at all.
+ */
+export const ENABLED_LABEL = { key: 'logward.io/enabled', value: 'true' } as const;
+
 /** What applies where neither the annotation nor a cluster default (or a sidecar flag) says. */
 export const BUILTIN_DEFAULTS: Readonly<Partial<Record<Key, string>>> = Object.fromEntries(
   ROWS.flatMap((row) => (row.default === undefined ? [] : [[row.key, row.default]])),

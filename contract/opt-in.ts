@@ -1,6 +1,7 @@
-import { isOurKey, KEYS } from './keys.ts';
+import { KEYS } from './keys.ts';
 import { parseBool } from './kinds.ts';
-import type { Problem, RawAnnotations } from './policy.ts';
+import { type Layers, sourceOf } from './layers.ts';
+import type { Problem } from './policy.ts';
 
 export type OptIn =
   | { kind: 'in' }
@@ -9,40 +10,33 @@ export type OptIn =
   | { kind: 'invalid'; problem: Problem };
 
 /**
- * Opt-in from the pod's own (template) annotations and its owning workload's. The pod is the
- * more specific object, so it wins; a workload opts in all of its pods at once.
+ * Opt-in from the pod's own (template) annotations, its owning workload's and its Namespace's,
+ * in the order of every setting (layers.ts): the first to say wins. A workload opts in all of
+ * its pods at once, a Namespace every pod in it; a pod or workload can still opt out.
  *
- *   pod inject | workload inject | result
- *   -----------+-----------------+---------
- *   "true"     | any             | in
- *   "false"    | any             | out
- *   unset      | "true"          | in
- *   unset      | "false"         | out
- *   unset      | unset           | unset
- *   other      | any             | invalid (names the pod's key and value)
- *   unset      | other           | invalid (names the workload's key and value)
+ *   pod inject | workload inject | namespace inject | result
+ *   -----------+-----------------+------------------+---------
+ *   "true"     | any             | any              | in
+ *   "false"    | any             | any              | out
+ *   unset      | "true"          | any              | in
+ *   unset      | "false"         | any              | out
+ *   unset      | unset           | "true"           | in
+ *   unset      | unset           | "false"          | out
+ *   unset      | unset           | unset            | unset
+ *   other      | any             | any              | invalid (names the pod's value)
+ *   unset      | other           | any              | invalid (names the workload's value)
+ *   unset      | unset           | other            | invalid (names the namespace's value)
+ *
+ * The cluster cannot opt pods in: the opt-in is no `--default-*` flag.
  */
-export function resolveOptIn(pod: RawAnnotations, workload: RawAnnotations): OptIn {
-  for (const annotations of [pod, workload]) {
-    const value = annotations[KEYS.inject];
-    if (value === undefined) continue;
-    let problem: Problem | undefined;
-    const optedIn = parseBool(KEYS.inject, value, (message) => {
-      problem = { key: KEYS.inject, value, message };
-    });
-    if (problem) return { kind: 'invalid', problem };
-    return { kind: optedIn ? 'in' : 'out' };
-  }
-  return { kind: 'unset' };
-}
-
-/** Our keys from the workload, overridden key by key by the pod's: the pod is more specific. */
-export function mergeAnnotations(workload: RawAnnotations, pod: RawAnnotations): Record<string, string> {
-  const merged: Record<string, string> = {};
-  for (const source of [workload, pod]) {
-    for (const [key, value] of Object.entries(source)) {
-      if (isOurKey(key) && value !== undefined) merged[key] = value;
-    }
-  }
-  return merged;
+export function resolveOptIn(layers: Partial<Layers>): OptIn {
+  const layer = sourceOf(KEYS.inject, layers);
+  if (layer === undefined) return { kind: 'unset' };
+  const value = layers[layer]![KEYS.inject]!;
+  let problem: Problem | undefined;
+  const optedIn = parseBool(KEYS.inject, value, (message) => {
+    problem = { key: KEYS.inject, value, message };
+  });
+  if (problem) return { kind: 'invalid', problem };
+  return { kind: optedIn ? 'in' : 'out' };
 }

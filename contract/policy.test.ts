@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from './duration.ts';
 import { KEYS } from './keys.ts';
-import { mergeAnnotations, resolveOptIn } from './opt-in.ts';
+import { ownSettings } from './layers.ts';
+import { resolveOptIn } from './opt-in.ts';
 import { parsePolicy } from './policy.ts';
 import { formatBytes, parseQuantity } from './quantity.ts';
 
@@ -307,11 +308,11 @@ describe('resolveOptIn', () => {
     [{ [KEYS.inject]: 'yes' }, t, 'invalid'],
     [{}, { [KEYS.inject]: 'on' }, 'invalid'],
   ])('pod %j, workload %j -> %s', (pod, workload, kind) =>
-    expect(resolveOptIn(pod, workload).kind).toBe(kind),
+    expect(resolveOptIn({ pod, workload }).kind).toBe(kind),
   );
 
   it('names the key and value of an invalid opt-in', () => {
-    const result = resolveOptIn({ [KEYS.inject]: 'yes' }, {});
+    const result = resolveOptIn({ pod: { [KEYS.inject]: 'yes' } });
     expect(result).toEqual({
       kind: 'invalid',
       problem: {
@@ -324,10 +325,10 @@ describe('resolveOptIn', () => {
 
   it('merges our keys only, the pod winning key by key', () => {
     expect(
-      mergeAnnotations(
-        { [KEYS.maxAge]: '1d', [KEYS.maxFiles]: '3', 'other.io/x': 'y' },
-        { [KEYS.maxAge]: '2d', 'kubectl.kubernetes.io/restartedAt': 'now' },
-      ),
+      ownSettings({
+        workload: { [KEYS.maxAge]: '1d', [KEYS.maxFiles]: '3', 'other.io/x': 'y' },
+        pod: { [KEYS.maxAge]: '2d', 'kubectl.kubernetes.io/restartedAt': 'now' },
+      }),
     ).toEqual({ [KEYS.maxAge]: '2d', [KEYS.maxFiles]: '3' });
   });
 });

@@ -8,7 +8,10 @@ export const ALWAYS_EXCLUDED: readonly string[] = ['kube-system', 'kube-public',
 export const DEFAULT_OWN_NAMESPACE = 'logward-system';
 
 /** What `decide` knows of the cluster: the same for every pod a webhook (or `logward inject`) sees. */
-export type ClusterContext = Omit<DecideContext, 'namespace' | 'workloadAnnotations'>;
+export type ClusterContext = Omit<
+  DecideContext,
+  'namespace' | 'workloadAnnotations' | 'namespaceAnnotations'
+>;
 
 /** The namespaces never injected: the system ones, Logward's own, and any the admin adds. */
 export function excludedNamespaces(

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { memoryIo } from '../base/testing.ts';
@@ -100,5 +102,87 @@ describe('logward inject', () => {
     const broken = await inject('a: [1, 2\n');
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^logward inject: -: document 1 is not valid YAML: /);
+  });
+});
+
+describe('logward inject with Namespaces', () => {
+  const namespaceDoc = (name: string, annotations: Record<string, string>) =>
+    `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  annotations:\n${Object.entries(
+      annotations,
+    )
+      .map(([k, v]) => `    ${k}: "${v}"`)
+      .join('\n')}\n`;
+  const bareDeployment = (namespace?: string, annotations: Record<string, string> = {}) =>
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', ...(namespace ? { namespace } : {}), annotations },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'app', image: 'web:1' }] },
+        },
+      },
+    });
+  const shop = {
+    [KEYS.inject]: 'true',
+    [KEYS.logDir]: '/var/log/web',
+    [KEYS.sizeLimit]: '3Gi',
+    [KEYS.maxAge]: '2d',
+  };
+
+  it("injects the objects its Namespace document opts in, with the namespace's defaults under their own", async () => {
+    const { code, stdout } = await inject(
+      `${namespaceDoc('shop', shop)}---\n${bareDeployment('shop', { [KEYS.maxAge]: '5d' })}\n`,
+    );
+    expect(code).toBe(0);
+    const pod = docs(stdout)[1].spec.template;
+    expect(pod.spec.volumes).toContainEqual({ name: 'logward-logs', emptyDir: { sizeLimit: '3Gi' } });
+    expect(pod.spec.containers[0].volumeMounts).toEqual([
+      { name: 'logward-logs', mountPath: '/var/log/web' },
+    ]);
+    // The workload's own max-age wins over its namespace's.
+    expect(pod.spec.initContainers[0].args).toContain('--max-age=5d');
+  });
+
+  it('reads Namespaces from --namespace-file, and places objects that name none with -n', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logward-inject-ns-'));
+    try {
+      const file = join(dir, 'namespaces.yaml');
+      writeFileSync(
+        file,
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs(namespaceDoc('shop', shop)) }),
+      );
+      const unplaced = await inject(`${bareDeployment()}\n`, `--namespace-file=${file}`);
+      expect(docs(unplaced.stdout)[0].spec.template.spec.initContainers).toBeUndefined();
+      const placed = await inject(`${bareDeployment()}\n`, `--namespace-file=${file}`, '-n', 'shop');
+      expect(placed.code).toBe(0);
+      expect(docs(placed.stdout)[0].spec.template.spec.volumes).toContainEqual({
+        name: 'logward-logs',
+        emptyDir: { sizeLimit: '3Gi' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves an object its workload opts out, though its Namespace opts it in', async () => {
+    const { code, stdout } = await inject(
+      `${namespaceDoc('shop', shop)}---\n${bareDeployment('shop', { [KEYS.inject]: 'false' })}\n`,
+    );
+    expect(code).toBe(0);
+    expect(docs(stdout)[1].spec.template.spec.initContainers).toBeUndefined();
+  });
+
+  it('exits 1 naming a Namespace whose annotation the webhook would refuse, and writes no manifest', async () => {
+    const { code, stdout, stderr } = await inject(
+      `${namespaceDoc('shop', { ...shop, [KEYS.maxAge]: '2 days' })}---\n${bareDeployment('shop')}\n`,
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(
+      'Namespace shop: logward.io/max-age: "2 days" is not a duration; use e.g. 12h or 7d',
+    );
   });
 });

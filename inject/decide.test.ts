@@ -5,7 +5,7 @@ import { type Decision, decide } from './decide.ts';
 import { diffPatch } from './patch.ts';
 import { applyStrict, appPod, cluster, container, deepFreeze } from './testing.ts';
 
-const context = { ...cluster, namespace: 'shop', workloadAnnotations: {} };
+const context = { ...cluster, namespace: 'shop', workloadAnnotations: {}, namespaceAnnotations: {} };
 
 function injected(decision: Decision): V1Pod {
   if (decision.kind !== 'inject') throw new Error(`expected inject, got ${JSON.stringify(decision)}`);

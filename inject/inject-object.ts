@@ -1,4 +1,4 @@
-import { formatProblems } from '../contract/policy.ts';
+import { formatProblems, type RawAnnotations } from '../contract/policy.ts';
 import type { ClusterContext } from './cluster-context.ts';
 import { SKIP_REASONS } from './reasons.ts';
 import { decideSubject, subjectOf } from './subject.ts';
@@ -9,16 +9,34 @@ export type InjectOutcome =
   | { kind: 'unchanged'; note?: string }
   | { kind: 'invalid'; message: string };
 
+/** Where the objects of a manifest are and what their Namespaces say, as the webhook would read it. */
+export interface Placement {
+  /** The namespace of an object that names none (`logward inject -n`). */
+  namespace?: string;
+  /** The logward.io/ annotations of each Namespace known: its defaults and opt-in. */
+  namespaces: ReadonlyMap<string, RawAnnotations>;
+}
+
+const NOWHERE: Placement = { namespaces: new Map() };
+
 /**
  * One manifest object through the webhook's own decision (subject.ts says what is decided), or
  * each item of a `kind: List`. Anything else, and anything not opted in, comes back unchanged.
+ * A namespace not in `placement.namespaces` has no annotations, as for the webhook a Namespace
+ * without them.
  */
-export function injectObject(object: KubeObject, cluster: ClusterContext): InjectOutcome {
+export function injectObject(
+  object: KubeObject,
+  cluster: ClusterContext,
+  placement = NOWHERE,
+): InjectOutcome {
   if (object.kind === 'List' && Array.isArray(object.items)) {
-    return injectList(object, cluster);
+    return injectList(object, cluster, placement);
   }
-  const subject = subjectOf(object);
+  const subject = subjectOf(object, object.kind, object.metadata?.namespace ?? placement.namespace);
   if (!subject) return { kind: 'unchanged' };
+  subject.namespaceAnnotations =
+    (subject.namespace !== undefined && placement.namespaces.get(subject.namespace)) || {};
   const { name } = subject;
   const decision = decideSubject(subject, cluster);
   switch (decision.kind) {
@@ -41,9 +59,9 @@ export function injectObject(object: KubeObject, cluster: ClusterContext): Injec
   }
 }
 
-function injectList(list: KubeObject, cluster: ClusterContext): InjectOutcome {
+function injectList(list: KubeObject, cluster: ClusterContext, placement: Placement): InjectOutcome {
   const items = list.items as KubeObject[];
-  const outcomes = items.map((item) => injectObject(item, cluster));
+  const outcomes = items.map((item) => injectObject(item, cluster, placement));
   const invalid = outcomes.filter((o) => o.kind === 'invalid');
   if (invalid.length > 0) return { kind: 'invalid', message: invalid.map((o) => o.message).join('\n') };
   if (!outcomes.some((o) => o.kind === 'injected')) return { kind: 'unchanged' };

@@ -24,8 +24,13 @@ export const SKIP_REASONS = {
     atApply: 'ignore',
     offline: 'note',
   },
+  namespace_unknown: {
+    text: "Logward could not read the pod's Namespace, whose annotations may opt it in or out or set its defaults; it is admitted as if Logward were absent",
+    atApply: 'warn',
+    offline: 'note',
+  },
   not_opted_in: {
-    text: `neither the pod nor its workload has ${KEYS.inject}: "true"`,
+    text: `neither the pod, its workload nor its namespace has ${KEYS.inject}: "true"`,
     // The validating webhook still points out Logward annotations without the opt-in (admit.ts).
     atApply: 'allow',
     offline: 'quiet',

@@ -21,6 +21,11 @@ export interface Subject {
    * CronJob); for a pod, `{}` until the webhook's owner lookup supplies them.
    */
   workloadAnnotations: RawAnnotations;
+  /**
+   * Its Namespace's annotations: `{}` until the caller supplies them (the webhook's namespace
+   * cache, the Namespace documents `logward inject` reads); undefined when they could not be read.
+   */
+  namespaceAnnotations: RawAnnotations | undefined;
   /** The object has a controlling owner (a pod of a ReplicaSet, a ReplicaSet of a Deployment). */
   controlled: boolean;
   /** How messages name the object: `Deployment shop/web`. */
@@ -43,6 +48,7 @@ export function subjectOf(
   const ns = namespace ?? object.metadata?.namespace;
   const common = {
     namespace: ns,
+    namespaceAnnotations: {},
     controlled: (object.metadata?.ownerReferences ?? []).some((ref) => ref.controller),
     name: describeObject(object, ns),
   };
@@ -60,11 +66,12 @@ export function subjectOf(
   };
 }
 
-/** `decide` for a subject: its pod, in its namespace, with its workload's annotations. */
+/** `decide` for a subject: its pod, in its namespace, with its workload's and namespace's annotations. */
 export function decideSubject(subject: Subject, cluster: ClusterContext): Decision {
   return decide(subject.pod, {
     ...cluster,
     namespace: subject.namespace,
     workloadAnnotations: subject.workloadAnnotations,
+    namespaceAnnotations: subject.namespaceAnnotations,
   });
 }

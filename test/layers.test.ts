@@ -7,11 +7,14 @@ import { describe, expect, it } from 'vitest';
 // and `import()`), so a backwards import fails here rather than in a reviewer's head.
 //
 //   cli ─► webhook ─► inject ─► contract ─► base
+//      │       └─► kube ──────────────────┘
+//      ├─► status ─► inject, kube
 //      └─► demo ───┘     sidecar ─┘
 //
 // base/ is plumbing (errors, io, version) every layer may use; contract/ the annotation
 // contract both halves read; inject/ the core that decides and builds an injection, shared by
-// the webhook, `logward inject` and the demo; cli/ the entry point that loads the commands.
+// the webhook, `logward inject` and the demo; kube/ the small API server client the commands
+// that talk to a cluster share; cli/ the entry point that loads the commands.
 // Tests are the top of the graph (they may import anything) and are not checked.
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -22,9 +25,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   contract: ['base'],
   inject: ['base', 'contract'],
   sidecar: ['base', 'contract'],
-  webhook: ['base', 'contract', 'inject'],
+  kube: ['base'],
+  webhook: ['base', 'contract', 'inject', 'kube'],
   demo: ['base', 'contract', 'inject', 'sidecar'],
-  cli: ['base', 'demo', 'inject', 'sidecar', 'webhook'],
+  status: ['base', 'contract', 'inject', 'kube'],
+  cli: ['base', 'demo', 'inject', 'sidecar', 'status', 'webhook'],
 };
 
 interface Edge {

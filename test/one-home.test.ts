@@ -9,7 +9,19 @@ import { CODEC_NAMES, CODECS } from '../contract/codecs.ts';
 // a second spelling fails here instead of drifting. Comments may mention anything.
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const PRODUCT = ['base', 'contract', 'inject', 'sidecar', 'webhook', 'demo', 'cli', 'deploy', 'bench'];
+const PRODUCT = [
+  'base',
+  'contract',
+  'inject',
+  'kube',
+  'sidecar',
+  'webhook',
+  'demo',
+  'status',
+  'cli',
+  'deploy',
+  'bench',
+];
 
 function isTestModule(file: string): boolean {
   return /\.test\.ts$/.test(file) || /(^|\/)testing(\.ts$|\/)/.test(file);

@@ -4,8 +4,10 @@ import { SKIP_REASONS } from '../inject/reasons.ts';
 import type { SidecarMode } from '../inject/sidecar-container.ts';
 import { createAdmissionGate } from './admission-gate.ts';
 import { type Admitted, admitPod, validateWorkload } from './admit.ts';
+import { validateNamespace } from './admit-namespace.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import type { WebhookMetrics } from './metrics.ts';
+import { type NamespaceLookup, noNamespaceLookup } from './namespace-lookup.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import { type AdmissionRequest, complete, errored, failedOpen, parseReview } from './review.ts';
 
@@ -14,6 +16,8 @@ export interface AdmissionRoutesOptions {
   /** The sidecar mode for this review, when it follows the cluster (auto); else `cluster.mode`. */
   sidecarMode?: () => SidecarMode;
   lookupOwner: OwnerLookup;
+  /** Namespaces' annotations; none are read without it (a webhook without cluster credentials). */
+  lookupNamespace?: NamespaceLookup;
   metrics: WebhookMetrics;
   /**
    * Deny when Logward itself fails (`--fail-closed`, for those running `failurePolicy: Fail`).
@@ -28,7 +32,8 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
   app: FastifyInstance,
   options,
 ) => {
-  const { cluster, lookupOwner, metrics } = options;
+  const { cluster, metrics } = options;
+  const lookups = { owner: options.lookupOwner, namespace: options.lookupNamespace ?? noNamespaceLookup };
   const limits = options.limits ?? DEFAULT_LIMITS;
   const currentCluster = options.sidecarMode
     ? () => ({ ...cluster, mode: options.sidecarMode!() })
@@ -87,6 +92,12 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
           "owner lookup failed; used the pod's own annotations",
         );
       }
+      if (admitted.namespaceLookupError !== undefined) {
+        req.log.warn(
+          { err: admitted.namespaceLookupError, uid: request.uid, namespace: request.namespace },
+          'namespace lookup failed; the object was admitted as if Logward were absent',
+        );
+      }
       const fields = {
         uid: request.uid,
         route,
@@ -110,11 +121,16 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
   app.post(
     '/mutate',
     { bodyLimit: limits.mutateBodyBytes },
-    serve('mutate', (request) => admitPod(request, currentCluster(), lookupOwner)),
+    serve('mutate', (request) => admitPod(request, currentCluster(), lookups)),
   );
   app.post(
     '/validate',
     { bodyLimit: limits.validateBodyBytes },
-    serve('validate', (request) => validateWorkload(request, currentCluster())),
+    // A Namespace's annotations are its pods' defaults; everything else is a workload or ignored.
+    serve('validate', (request) =>
+      request.kind.kind === 'Namespace'
+        ? validateNamespace(request, currentCluster())
+        : validateWorkload(request, currentCluster(), lookups.namespace),
+    ),
   );
 };

@@ -1,6 +1,6 @@
 import type { VersionInfo } from '@kubernetes/client-node';
 import type { SidecarMode } from '../inject/sidecar-container.ts';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 
 export type SidecarModeFlag = SidecarMode | 'auto';
 

@@ -179,7 +179,7 @@ describe('logward webhook as a process', () => {
       }
       expect(started?.ownerLookup).toBe('off');
       expect(started?.msg).toBe(
-        'webhook started without cluster credentials: owner lookup is off and auto means native',
+        'webhook started without cluster credentials: owner and namespace lookups are off and auto means native',
       );
       const port = started!.admission[0]!.port;
       const body = readFileSync(new URL('./fixtures/pod-review.json', import.meta.url));

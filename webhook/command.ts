@@ -17,6 +17,8 @@ import {
   parseInjectionFlags,
 } from '../inject/injection-flags.ts';
 import type { SidecarImage } from '../inject/sidecar-container.ts';
+import { type KubeClient, kubeClient } from '../kube/client.ts';
+import { findCredentials } from '../kube/credentials.ts';
 import {
   type NodeKubelet,
   readServerVersion,
@@ -24,11 +26,11 @@ import {
   type ServerVersion,
   type SidecarModeFlag,
 } from './cluster-version.ts';
-import { type KubeClient, kubeClient } from './kube/client.ts';
-import { findCredentials } from './kube/credentials.ts';
+import { watchNamespaces } from './kube-namespaces.ts';
 import { watchNodeKubelets } from './kube-nodes.ts';
 import { kubeOwnerLookup } from './kube-owner-lookup.ts';
 import { createWebhookMetrics } from './metrics.ts';
+import { noNamespaceLookup } from './namespace-lookup.ts';
 import { noOwnerLookup } from './owner-lookup.ts';
 import { buildServers } from './server.ts';
 import { openTlsSource, type TlsOptions } from './tls/tls-source.ts';
@@ -80,7 +82,8 @@ export function webhookHelp(): string {
     '                                        auto reads the server version at start (default auto)',
     `  --excluded-namespaces A,B             never mutated, besides ${ALWAYS_EXCLUDED.join(', ')} and our own`,
     '  --kubeconfig FILE                     credentials for owner lookup (default: in-cluster, $KUBECONFIG, ~/.kube/config)',
-    "  --owner-lookup-timeout DURATION       time budget to read a pod's owners (default 2s)",
+    "  --owner-lookup-timeout DURATION       time budget to read a pod's owners, and its Namespace when the",
+    '                                        namespace cache does not hold it yet (default 2s)',
     "  --owner-cache-ttl DURATION            how long an owner's annotations are reused (default 30s)",
     '  --log-level LEVEL                     trace, debug, info, warn, error (default info)',
     '  --fail-closed                         deny an object when Logward fails to review it (pair with',
@@ -256,6 +259,11 @@ export const webhookCommand: Command = async (args, io) => {
     started = true;
   }
 
+  // Namespaces' annotations are their pods' defaults: cached before the first review is served.
+  const namespaces = client
+    ? await watchNamespaces(client, log, { retryDelayMs: 5_000, readTimeoutMs: options.ownerLookupTimeoutMs })
+    : undefined;
+
   const cluster = clusterContext({
     defaults: options.defaults,
     excludedNamespaces: options.excludedNamespaces,
@@ -275,6 +283,7 @@ export const webhookCommand: Command = async (args, io) => {
     cluster,
     sidecarMode: () => mode,
     lookupOwner,
+    lookupNamespace: namespaces?.lookup ?? noNamespaceLookup,
     metrics,
     failClosed: options.failClosed,
   });
@@ -288,6 +297,7 @@ export const webhookCommand: Command = async (args, io) => {
       sidecarMode: mode,
       why,
       ownerLookup: client ? 'on' : 'off',
+      namespaces: client ? (namespaces?.size() ?? 'not listed yet') : 'off',
       cluster: client?.describe,
       failClosed: options.failClosed,
       excludedNamespaces: [...options.excludedNamespaces],
@@ -296,7 +306,7 @@ export const webhookCommand: Command = async (args, io) => {
     },
     client
       ? 'webhook started'
-      : 'webhook started without cluster credentials: owner lookup is off and auto means native',
+      : 'webhook started without cluster credentials: owner and namespace lookups are off and auto means native',
   );
   const stopWatching = tls.watch((pair) => {
     servers.setKeyPair(pair);
@@ -308,6 +318,7 @@ export const webhookCommand: Command = async (args, io) => {
   servers.ready = false;
   stopWatching();
   stopNodes();
+  namespaces?.stop();
   await servers.admission.close();
   await servers.ops.close();
   client?.close();

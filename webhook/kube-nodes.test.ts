@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeClient } from '../kube/client.ts';
+import { answer, scriptedApiServer, status } from '../kube/testing.ts';
 import { type LocalhostTls, localhostTls } from '../test/support/certificates.ts';
 import type { NodeKubelet } from './cluster-version.ts';
-import { kubeClient } from './kube/client.ts';
-import { answer, scriptedApiServer, status } from './kube/testing.ts';
 import { watchNodeKubelets } from './kube-nodes.ts';
 
 let tls: LocalhostTls;

@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import type { RawAnnotations } from '../contract/policy.ts';
 import { type KubeObject, WORKLOADS, workloadAnnotationsOf } from '../inject/workloads.ts';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 
 // The owner chains Kubernetes builds for pods: the workload kinds Logward reads (workloads.ts).

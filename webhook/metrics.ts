@@ -43,7 +43,7 @@ export function createWebhookMetrics(): WebhookMetrics {
   });
   const tolerated = new Counter({
     name: 'logward_webhook_tolerated_total',
-    help: 'Invalid settings allowed with a warning instead of refused, by route and reason (judged_at_owner, not_introduced, cluster_default).',
+    help: 'Invalid settings allowed with a warning instead of refused, by route and reason (judged_at_owner, not_introduced, namespace_default, cluster_default).',
     labelNames: ['route', 'reason'] as const,
     registers: [registry],
   });

@@ -71,6 +71,7 @@ export function buildServers(options: ServersOptions): Servers {
     cluster: options.cluster,
     sidecarMode: options.sidecarMode,
     lookupOwner: options.lookupOwner,
+    lookupNamespace: options.lookupNamespace,
     metrics: options.metrics,
     failClosed: options.failClosed,
     limits,

@@ -38,6 +38,7 @@ describe('the injected sidecar container', () => {
       ...cluster,
       namespace: 'shop',
       workloadAnnotations: {},
+      namespaceAnnotations: {},
     });
     if (decision.kind !== 'inject') throw new Error(decision.kind);
     const sidecar = decision.pod.spec!.initContainers!.at(-1)!;

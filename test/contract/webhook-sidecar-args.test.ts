@@ -29,6 +29,7 @@ describe('the sidecar command line the webhook writes', () => {
       ...cluster,
       namespace: 'shop',
       workloadAnnotations: workload,
+      namespaceAnnotations: {},
     });
     if (decision.kind !== 'inject') throw new Error(`expected inject, got ${decision.kind}`);
     const sidecar = (decision.pod as V1Pod).spec?.initContainers?.at(-1);

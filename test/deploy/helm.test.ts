@@ -150,8 +150,8 @@ describe('helm template with overridden values', () => {
     ...find(objects, 'ValidatingWebhookConfiguration', 'logward').webhooks,
   ];
 
-  it('sets failurePolicy on both webhooks, and fails closed inside the webhook to match', () => {
-    expect(webhooks().map((w: Manifest) => w.failurePolicy)).toEqual(['Fail', 'Fail']);
+  it('sets failurePolicy on every webhook, and fails closed inside the webhook to match', () => {
+    expect(webhooks().map((w: Manifest) => w.failurePolicy)).toEqual(['Fail', 'Fail', 'Fail', 'Fail']);
     expect(args).toContain('--fail-closed');
     const options = parseWebhookArgs(args.slice(1), { POD_NAMESPACE: NAMESPACE });
     expect(options !== 'help' && options.failClosed).toBe(true);
@@ -229,6 +229,37 @@ describe('helm template with overridden values', () => {
     expect(deployment.spec.replicas).toBe(3);
     expect(webhookContainer(objects).image).toBe('ghcr.io/logward/logward-webhook:0.2.0');
     expect(restrictedViolations(deployment.spec.template.spec)).toEqual([]);
+  });
+});
+
+describe('helm template with scope=namespaces', () => {
+  it('renders deploy/install-namespaces.yaml in substance', async () => {
+    expectSameSubstance(
+      await template('scope=namespaces'),
+      readManifests(join(DEPLOY, 'install-namespaces.yaml')),
+    );
+  });
+
+  it('sends the webhook pods and workloads of labelled namespaces only', async () => {
+    const objects = await template('scope=namespaces');
+    const hooks = [
+      ...find(objects, 'MutatingWebhookConfiguration', 'logward').webhooks,
+      ...find(objects, 'ValidatingWebhookConfiguration', 'logward').webhooks,
+    ];
+    const enabled = { key: 'logward.io/enabled', operator: 'In', values: ['true'] };
+    expect(
+      hooks.map((w: Manifest) => [
+        w.name,
+        w.namespaceSelector.matchExpressions.some(
+          (e: Manifest) => e.operator === 'In' && e.key === enabled.key,
+        ),
+      ]),
+    ).toEqual([
+      ['enabled-pods.logward.io', true],
+      ['workloads.logward.io', true],
+      // A Namespace is checked wherever it is: its labels are what would opt it in.
+      ['namespaces.logward.io', false],
+    ]);
   });
 });
 

@@ -70,14 +70,35 @@ describe('deploy/install.yaml', () => {
 });
 
 describe('the webhook configurations', () => {
-  it('have one webhook each, named as the contract says, calling our Service', () => {
+  it('have two webhooks each, named as the contract says, calling our Service', () => {
     const mutating = find(objects, 'MutatingWebhookConfiguration', 'logward');
     const validating = find(objects, 'ValidatingWebhookConfiguration', 'logward');
-    expect(mutating.webhooks.map((w: Manifest) => w.name)).toEqual(['pods.logward.io']);
-    expect(validating.webhooks.map((w: Manifest) => w.name)).toEqual(['workloads.logward.io']);
+    expect(mutating.webhooks.map((w: Manifest) => w.name)).toEqual([
+      'pods.logward.io',
+      'enabled-pods.logward.io',
+    ]);
+    expect(validating.webhooks.map((w: Manifest) => w.name)).toEqual([
+      'workloads.logward.io',
+      'namespaces.logward.io',
+    ]);
     const service = { namespace: 'logward-system', name: 'logward-webhook', port: 443 };
-    expect(mutating.webhooks[0].clientConfig).toEqual({ service: { ...service, path: '/mutate' } });
-    expect(validating.webhooks[0].clientConfig).toEqual({ service: { ...service, path: '/validate' } });
+    for (const hook of mutating.webhooks) {
+      expect(hook.clientConfig).toEqual({ service: { ...service, path: '/mutate' } });
+    }
+    for (const hook of validating.webhooks) {
+      expect(hook.clientConfig).toEqual({ service: { ...service, path: '/validate' } });
+    }
+  });
+
+  it("send a namespace's pods to exactly one of the two pod webhooks, by its logward.io/enabled label", () => {
+    const [pods, enabled] = find(objects, 'MutatingWebhookConfiguration', 'logward').webhooks;
+    const label = (w: Manifest) =>
+      w.namespaceSelector.matchExpressions.find((e: Manifest) => e.key === 'logward.io/enabled');
+    expect(label(pods)).toEqual({ key: 'logward.io/enabled', operator: 'NotIn', values: ['true'] });
+    expect(label(enabled)).toEqual({ key: 'logward.io/enabled', operator: 'In', values: ['true'] });
+    expect(enabled.rules).toEqual(pods.rules);
+    // Every pod of a labelled namespace, bare ones too: no may-opt-in condition.
+    expect(enabled.matchConditions.map((c: Manifest) => c.name)).toEqual(['not-opted-out', 'not-injected']);
   });
 
   it('mutate pods on CREATE only, and validate the six workload kinds on CREATE and UPDATE', () => {
@@ -130,9 +151,11 @@ describe('the webhook configurations', () => {
 
   it.each(webhooks.map((w) => [w.name, w]))('%s: never sees the control plane, us, or our pods', (_, w) => {
     expect(w.namespaceSelector.matchLabels).toBeUndefined();
-    expect(w.namespaceSelector.matchExpressions).toEqual([
-      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: EXCLUDED },
-    ]);
+    expect(w.namespaceSelector.matchExpressions[0]).toEqual({
+      key: 'kubernetes.io/metadata.name',
+      operator: 'NotIn',
+      values: EXCLUDED,
+    });
     expect(w.objectSelector).toEqual({
       matchExpressions: [{ key: 'app.kubernetes.io/part-of', operator: 'NotIn', values: ['logward'] }],
     });

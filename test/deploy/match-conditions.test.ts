@@ -230,8 +230,50 @@ const WORKLOAD_ROWS: Row[] = [
   ],
 ];
 
+/** A pod of a namespace labelled logward.io/enabled=true: the other pod webhook's. */
+const inEnabledNamespace = (c: Case): Case => ({ ...c, webhook: 'enabled-pods.logward.io' });
+
+const ENABLED_POD_ROWS: Row[] = [
+  // Its Namespace's logward.io/inject may opt it in: the webhook reads the Namespace.
+  ['a bare pod of an enabled namespace', inEnabledNamespace(pod()), called],
+  [
+    'a pod of an enabled namespace with a controller',
+    inEnabledNamespace(pod(undefined, [controller])),
+    called,
+  ],
+  [
+    'a pod of an enabled namespace opted out itself',
+    inEnabledNamespace(pod({ [KEYS.inject]: 'false' })),
+    skipped('not-opted-out'),
+  ],
+  [
+    'an injected pod of an enabled namespace',
+    inEnabledNamespace(pod({ [KEYS.status]: STATUS_INJECTED })),
+    skipped('not-injected'),
+  ],
+];
+
+function namespaceObject(annotations?: Record<string, string>, operation = 'CREATE'): Case {
+  return {
+    webhook: 'namespaces.logward.io',
+    operation,
+    object: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', ...(annotations && { annotations }) },
+    },
+  };
+}
+
+const NAMESPACE_ROWS: Row[] = [
+  ['a Namespace setting a default', namespaceObject({ [KEYS.sizeLimit]: '2Gi' }), called],
+  ['a Namespace opting its pods in', namespaceObject({ [KEYS.inject]: 'true' }, 'UPDATE'), called],
+  ['a Namespace with only foreign annotations', namespaceObject(foreign), skipped('has-logward-annotations')],
+  ['a Namespace without annotations', namespaceObject(), skipped('has-logward-annotations')],
+];
+
 describe('matchConditions of deploy/install.yaml', () => {
-  const rows = [...POD_ROWS, ...WORKLOAD_ROWS];
+  const rows = [...POD_ROWS, ...WORKLOAD_ROWS, ...ENABLED_POD_ROWS, ...NAMESPACE_ROWS];
   // One evaluator run for the whole table: each start builds the CEL environment anew.
   let results: Match[];
   beforeAll(async () => {

@@ -14,9 +14,10 @@ import { DEPLOY, find, type Manifest, ofKind, ROOT, readManifests } from './tool
 
 // Least privilege, checked both ways: every rule the webhook's and the sidecar's roles grant is
 // used by a call in their code, and every call their code makes is granted. The calls are read
-// from the sources: the webhook's requests through webhook/kube/client.ts, each spelling its
+// from the sources: the webhook's requests through kube/client.ts, each spelling its
 // method and path (`request('PATCH', \`/apis/...\`)`, `read(\`...\`)`, `watch(\`...\`)`), the
-// owner lookup's paths from its table, and the sidecar's one raw POST.
+// collections cached through kube/list-watch.ts (`listAndWatch(client, '/api/v1/nodes', ...)`:
+// list and watch), the owner lookup's paths from its table, and the sidecar's one raw POST.
 
 type Grant = string; // "verb group/resource", group empty for the core API
 
@@ -47,7 +48,7 @@ function grantOf(method: string, path: string): Grant | undefined {
   return `${verb} ${group}/${resource}`;
 }
 
-/** client-node API methods: product code calls none of them (webhook/kube/client.ts instead). */
+/** client-node API methods: product code calls none of them (kube/client.ts instead). */
 const API_METHODS = new Set(
   [AdmissionregistrationV1Api, AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, EventsV1Api].flatMap(
     (api) => Object.getOwnPropertyNames(api.prototype).filter((name) => name !== 'constructor'),
@@ -84,6 +85,13 @@ function usedBy(dir: string): Map<Grant, string> {
       ...[...text.matchAll(/\bclient\.watch\(\s*[`']([^`']+)[`']/g)].map(([, p]) => ['WATCH', p!]),
     ];
     for (const [method, path] of spelt) use(file, method!, path!);
+    const cached = [...text.matchAll(/\blistAndWatch(?:<[^>]*>)?\(\s*client,\s*'([^']+)'/g)];
+    for (const [, path] of cached) {
+      use(file, 'GET', path!);
+      use(file, 'WATCH', path!);
+    }
+    const caches = [...text.matchAll(/\blistAndWatch(?:<[^>]*>)?\(/g)].length;
+    if (caches !== cached.length) unreadable.push(`${file}: listAndWatch without a literal path`);
     if (/\bownerPath\(/.test(text) && /\bclient\.read(?:<[^>]*>)?\(ownerPath\(/.test(text)) {
       // The owner lookup reads the paths of its table.
       for (const path of FOLLOWED.values()) use(file, 'GET', path);

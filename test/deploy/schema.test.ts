@@ -38,6 +38,7 @@ beforeAll(async () => {
   ]);
   kubecheck = checker;
   renders.set('deploy/install.yaml', readManifests(join(DEPLOY, 'install.yaml')));
+  renders.set('deploy/install-namespaces.yaml', readManifests(join(DEPLOY, 'install-namespaces.yaml')));
   renders.set(
     'deploy/overlays/cert-manager',
     parseManifests(kustomizeBuild(join(DEPLOY, 'overlays', 'cert-manager'), kustomize)),

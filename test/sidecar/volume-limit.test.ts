@@ -28,7 +28,7 @@ describe('the real size limit of a reused volume', () => {
           containers: [container('app', { volumeMounts: [{ name: 'logs', mountPath: '/log' }] })],
         },
       }),
-      { ...cluster, namespace: 'shop', workloadAnnotations: {} },
+      { ...cluster, namespace: 'shop', workloadAnnotations: {}, namespaceAnnotations: {} },
     );
     if (decision.kind !== 'inject') throw new Error(JSON.stringify(decision));
     const sidecar = decision.pod.spec!.initContainers!.find(

@@ -3,7 +3,7 @@ import type {
   V1Secret,
   V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
-import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import { KubeApiError, type KubeClient } from '../../kube/client.ts';
 import type { CaBundlePublisher, CertificateStore, StoredCertificates } from './tls-bootstrap.ts';
 
 const DATA = {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../../kube/client.ts';
 import { type KeyPair, loadKeyPair, watchKeyPair } from './tls-files.ts';
 
 const MISSING_RETRY_MS = 5_000;

@@ -40,11 +40,6 @@ admissionReviewVersions: ["v1"]
 failurePolicy: {{ .Values.failurePolicy }}
 sideEffects: None
 timeoutSeconds: {{ .Values.timeoutSeconds }}
-namespaceSelector:
-  matchExpressions:
-    - key: kubernetes.io/metadata.name
-      operator: NotIn
-      values: {{ include "logward.excludedNamespaces" . }}
 objectSelector:
   matchExpressions:
     - key: app.kubernetes.io/part-of
@@ -57,4 +52,23 @@ objectSelector:
 annotations:
   cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/logward-webhook-cert
 {{- end }}
+{{- end -}}
+
+{{- /*
+A webhook's namespaceSelector: never the excluded namespaces, and, by the argument, only
+namespaces labelled logward.io/enabled=true ("In"), only the others ("NotIn") or any ("").
+*/ -}}
+{{- define "logward.namespaceSelector" -}}
+{{- $root := index . 0 -}}
+{{- $enabled := index . 1 -}}
+namespaceSelector:
+  matchExpressions:
+    - key: kubernetes.io/metadata.name
+      operator: NotIn
+      values: {{ include "logward.excludedNamespaces" $root }}
+    {{- if $enabled }}
+    - key: logward.io/enabled
+      operator: {{ $enabled }}
+      values: ["true"]
+    {{- end }}
 {{- end -}}

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issue, type LocalhostTls, localhostTls } from '../../test/support/certificates.ts';
+import { issue, type LocalhostTls, localhostTls } from '../test/support/certificates.ts';
 import { KubeApiError, kubeClient } from './client.ts';
 import { findCredentials } from './credentials.ts';
 import { answer, scriptedApiServer, status } from './testing.ts';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { LocalhostTls } from '../../test/support/certificates.ts';
+import type { LocalhostTls } from '../test/support/certificates.ts';
 
 /** A request as a scripted API server saw it. */
 export interface Seen {
