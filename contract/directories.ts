@@ -70,12 +70,16 @@ export function parseDirectories(raw: RawAnnotations, fallback: RawAnnotations =
     // a directory's overrides (its own, or a shared budget against its own size limit) names it.
     shared ??= sharedProblems(raw, fallback, dir.path);
     for (const problem of result.problems) {
-      const message = shared.has(problem.message)
-        ? problem.message
-        : `${KEYS.logDirs} entry ${JSON.stringify(dir.path)}: ${problem.message}`;
+      if (shared.has(problem.message)) {
+        if (!said.has(problem.message)) problems.push(problem);
+        said.add(problem.message);
+        continue;
+      }
+      // The value at fault is this entry of log-dirs; the key it overrides counts too.
+      const message = `${KEYS.logDirs} entry ${JSON.stringify(dir.path)}: ${problem.message}`;
       if (said.has(message)) continue;
       said.add(message);
-      problems.push({ ...problem, message });
+      problems.push({ key: KEYS.logDirs, value: listed, message, with: problem.key });
     }
   }
   if (problems.length > 0) return { ok: false, problems, warnings: [...warnings] };
