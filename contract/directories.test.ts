@@ -58,6 +58,15 @@ describe('parseLogDirs', () => {
     for (const m of messages) expect(m.startsWith(`${KEYS.logDirs}: `)).toBe(true);
   });
 
+  it('refuses more directories than one sidecar is sized for, saying what to do instead', () => {
+    const many = Array.from({ length: 17 }, (_, i) => `/logs/${i}`).join(',');
+    const result = parseLogDirs(many);
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual([
+      `${KEYS.logDirs}: lists 17 directories; list at most 16 (each is a volume and a watcher in the sidecar), or log under one directory and set ${KEYS.recursive}`,
+    ]);
+    expect(parseLogDirs(many.replace(',/logs/16', '')).ok).toBe(true);
+  });
+
   it('collects every problem at once', () => {
     const result = parseLogDirs('relative,/etc,/app:bogus=1');
     expect(result.ok ? 0 : result.problems.length).toBe(3);

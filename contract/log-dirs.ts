@@ -65,6 +65,12 @@ export interface LogDirectory {
 
 export type LogDirsResult = { ok: true; directories: LogDirectory[] } | { ok: false; problems: Problem[] };
 
+/**
+ * Each directory is a volume, a mount per container, and a watcher, a cron sweep and a budget
+ * in one sidecar of fixed memory: a pod needing more has one tree to manage with `recursive`.
+ */
+export const MAX_DIRECTORIES = 16;
+
 const FORM = `use e.g. ${JSON.stringify(rowOf(KEYS.logDirs).example)}`;
 
 /**
@@ -79,6 +85,12 @@ export function parseLogDirs(text: string): LogDirsResult {
   const entries = text.split(',').filter((entry) => entry.trim() !== '');
   if (entries.length === 0) {
     problem(`${JSON.stringify(text)} names no directory; ${FORM}`);
+    return { ok: false, problems };
+  }
+  if (entries.length > MAX_DIRECTORIES) {
+    problem(
+      `lists ${entries.length} directories; list at most ${MAX_DIRECTORIES} (each is a volume and a watcher in the sidecar), or log under one directory and set ${KEYS.recursive}`,
+    );
     return { ok: false, problems };
   }
   const directories: LogDirectory[] = [];
