@@ -87,6 +87,16 @@ describe('decide with logward.io/log-dirs', () => {
     ]);
   });
 
+  it('names the entry whose containers the pod does not have', () => {
+    const decision = decide(
+      appPod({ annotations: twoDirs('/var/log/nginx:containers=nginx,/app/logs') }),
+      context,
+    );
+    expect(problemsOf(decision)).toEqual([
+      `${KEYS.logDirs} entry "/var/log/nginx": ${KEYS.containers}: "nginx" names "nginx", not a container of this pod; use some of app`,
+    ]);
+  });
+
   it('refuses log-dir and log-dirs together, naming both keys', () => {
     const decision = decide(appPod({ annotations: twoDirs('/a,/b', { [KEYS.logDir]: '/log' }) }), context);
     expect(problemsOf(decision)).toEqual([

@@ -49,7 +49,19 @@ export function addLogVolumes(
   for (const [i, { policy, overrides }] of directories.entries()) {
     const selected = selectContainers(spec, policy);
     if (!selected.ok) {
-      problems.push(...selected.problems);
+      // A directory's own `containers` is an entry of log-dirs: the message names it.
+      const own = overrides[KEYS.containers] !== undefined;
+      for (const problem of selected.problems) {
+        problems.push(
+          own
+            ? {
+                ...problem,
+                key: KEYS.logDirs,
+                message: `${KEYS.logDirs} entry ${JSON.stringify(policy.logDir)}: ${problem.message}`,
+              }
+            : problem,
+        );
+      }
       continue;
     }
     const targets = selected.containers;
