@@ -149,6 +149,19 @@ describe('parseDirectories', () => {
     expect(messages.filter((m) => !/^logward\.io\/log-dirs entry "\/[bc]": /.test(m))).toEqual([]);
   });
 
+  it('blames the entry for a refused override, and names the shared key a budget problem meets', () => {
+    const result = parseDirectories({
+      [KEYS.logDirs]: '/b:max-age=soon,/c:size-limit=100Mi',
+      [KEYS.maxTotalSize]: '500Mi',
+    });
+    if (result.ok) throw new Error('expected problems');
+    const [ownValue, ...againstLimit] = result.problems;
+    expect(ownValue).toMatchObject({ key: KEYS.logDirs, value: '/b:max-age=soon,/c:size-limit=100Mi' });
+    expect(ownValue!.with).toBeUndefined();
+    for (const problem of againstLimit)
+      expect(problem).toMatchObject({ key: KEYS.logDirs, with: KEYS.maxTotalSize });
+  });
+
   it('says a problem of a shared key once, not once per directory', () => {
     const result = parseDirectories({ [KEYS.logDirs]: '/a,/b,/c', [KEYS.maxFiles]: 'many' });
     expect(problemsOf(result)).toEqual([

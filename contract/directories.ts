@@ -75,11 +75,13 @@ export function parseDirectories(raw: RawAnnotations, fallback: RawAnnotations =
         said.add(problem.message);
         continue;
       }
-      // The value at fault is this entry of log-dirs; the key it overrides counts too.
+      // The value at fault is this entry of log-dirs; a shared key it meets (which may be a
+      // cluster default, see webhook/judge.ts) counts too.
       const message = `${KEYS.logDirs} entry ${JSON.stringify(dir.path)}: ${problem.message}`;
       if (said.has(message)) continue;
       said.add(message);
-      problems.push({ key: KEYS.logDirs, value: listed, message, with: problem.key });
+      const other = [problem.key, problem.with].find((key) => key !== undefined && !(key in dir.overrides));
+      problems.push({ key: KEYS.logDirs, value: listed, message, ...(other ? { with: other } : {}) });
     }
   }
   if (problems.length > 0) return { ok: false, problems, warnings: [...warnings] };
