@@ -53,6 +53,16 @@ const TABLE = {
     readBy: ['webhook'],
     defaultable: true,
   },
+  logDirs: {
+    key: 'logward.io/log-dirs',
+    kind: 'log-dirs',
+    defaultText: '-',
+    example: '/var/log/nginx,/app/gc:size-limit=256Mi;max-age=1d',
+    meaning:
+      'instead of `log-dir`: a comma list of log directories, each its own volume and budget; `:key=value;...` after a path sets that directory apart',
+    readBy: ['webhook'],
+    defaultable: false,
+  },
   containers: {
     key: 'logward.io/containers',
     kind: 'container-names',

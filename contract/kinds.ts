@@ -43,10 +43,11 @@ export interface SettingValues {
 export type SettingKind = keyof SettingValues;
 
 /**
- * Every kind: the settings, plus the two keys that are not settings, which the policy does
- * not hold: the opt-in (opt-in.ts) and the status the webhook writes.
+ * Every kind: the settings, plus the keys that are not settings, which the policy does not
+ * hold: the opt-in (opt-in.ts), the status the webhook writes, and the list of directories
+ * (log-dirs.ts), each of which gets a policy of its own (directories.ts).
  */
-export type Kind = SettingKind | 'opt-in' | 'status';
+export type Kind = SettingKind | 'opt-in' | 'status' | 'log-dirs';
 
 /** The keys that are settings, by name (`maxAge`). */
 export type SettingName = { [N in KeyName]: KindOf<N> extends SettingKind ? N : never }[KeyName];
@@ -215,6 +216,8 @@ export const KINDS = {
 export const KIND_FORMS = {
   'opt-in': '`"true"` or `"false"`',
   path: 'an absolute directory path, not a system directory (see below)',
+  'log-dirs':
+    'a comma list of such paths, none inside another; `path:name=value;name=value` sets a directory apart (see below)',
   'container-names': 'a comma list of container names',
   quantity: 'a Kubernetes quantity (`512Mi`, `2Gi`); a bare number below 1Mi is refused as a forgotten unit',
   'percent-or-quantity': 'a quantity, or a percent of `size-limit` (`80%`)',

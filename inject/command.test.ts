@@ -103,6 +103,53 @@ describe('logward inject', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^logward inject: -: document 1 is not valid YAML: /);
   });
+
+  it('injects a log-dirs workload as the webhook does: a volume and mount per directory, one --dir each', async () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        annotations: { [KEYS.inject]: 'true', [KEYS.logDirs]: '/var/log/nginx,/app/gc:size-limit=256Mi' },
+      },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'app', image: 'example.com/web:1' }] },
+        },
+      },
+    };
+    const { code, stdout } = await inject(JSON.stringify(deployment));
+    expect(code).toBe(0);
+    const pod = docs(stdout)[0].spec.template;
+    expect(pod.spec.volumes.slice(0, 2)).toEqual([
+      { name: 'logward-logs', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'logward-logs-2', emptyDir: { sizeLimit: '256Mi' } },
+    ]);
+    expect(pod.spec.containers[0].volumeMounts).toEqual([
+      { name: 'logward-logs', mountPath: '/var/log/nginx' },
+      { name: 'logward-logs-2', mountPath: '/app/gc' },
+    ]);
+    expect(pod.spec.initContainers[0].args.filter((a: string) => a.startsWith('--dir'))).toEqual([
+      '--dir=/var/logward/logs-1:app-dir=/var/log/nginx;volume-size-limit=1Gi',
+      '--dir=/var/logward/logs-2:app-dir=/app/gc;volume-size-limit=256Mi;size-limit=256Mi',
+    ]);
+
+    const both = {
+      ...deployment,
+      metadata: {
+        ...deployment.metadata,
+        annotations: { ...deployment.metadata.annotations, [KEYS.logDir]: '/log' },
+      },
+    };
+    const refused = await inject(JSON.stringify(both));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `logward inject: Deployment shop/web: ${KEYS.logDir} and ${KEYS.logDirs} are both set; use ${KEYS.logDir} for one directory or ${KEYS.logDirs} for several, not both\n`,
+    );
+  });
 });
 
 describe('logward inject with Namespaces', () => {

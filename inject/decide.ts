@@ -1,8 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { parseDirectories } from '../contract/directories.ts';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import { inheritedSettings, type Layers, ownSettings, settingsOf } from '../contract/layers.ts';
 import { resolveOptIn } from '../contract/opt-in.ts';
-import { type Problem, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
+import type { Problem, RawAnnotations } from '../contract/policy.ts';
 import { unknownKeyWarnings } from '../contract/unknown-keys.ts';
 import { classicSidecarBlocksCompletion } from './jobs.ts';
 import { addLogVolumeAndSidecar } from './mutate.ts';
@@ -62,7 +63,7 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   if (isInjected(pod)) return skip('already_injected');
   if (isWindows(pod)) return skip('windows_pod');
 
-  const parsed = parsePolicy(own, inheritedSettings(layers));
+  const parsed = parseDirectories(own, inheritedSettings(layers));
   if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems, warnings: parsed.warnings };
   if (!pod.spec?.containers?.length) return skip('no_containers', parsed.warnings);
   if (classicSidecarBlocksCompletion(pod, context.mode)) {
@@ -73,6 +74,8 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   const mutated: V1Pod = JSON.parse(JSON.stringify(pod));
   const result = addLogVolumeAndSidecar(mutated, {
     policy: parsed.policy,
+    directories: parsed.directories,
+    several: parsed.several,
     effective: settingsOf(layers),
     image: context.image,
     mode: context.mode,

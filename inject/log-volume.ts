@@ -5,7 +5,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { KEYS } from '../contract/keys.ts';
+import { KEYS, type Key } from '../contract/keys.ts';
 import type { Problem } from '../contract/policy.ts';
 
 /** What the selected containers already have at `log-dir`. */
@@ -32,13 +32,15 @@ export function existingLogVolume(
   spec: V1PodSpec,
   targets: readonly V1Container[],
   logDir: string,
+  /** The key that named the directory: `log-dir`, or `log-dirs` for one of several. */
+  key: Key = KEYS.logDir,
 ): ExistingLogVolume {
   const refuse = (why: string): ExistingLogVolume => ({
     kind: 'refuse',
     problem: {
-      key: KEYS.logDir,
+      key,
       value: logDir,
-      message: `${KEYS.logDir}: ${JSON.stringify(logDir)} ${why}; Logward manages only an emptyDir on the node's disk, because its sidecar compresses and deletes the files there: point ${KEYS.logDir} at a directory of its own`,
+      message: `${key}: ${JSON.stringify(logDir)} ${why}; Logward manages only an emptyDir on the node's disk, because its sidecar compresses and deletes the files there: point ${key} at a directory of its own`,
     },
   });
 
@@ -47,7 +49,7 @@ export function existingLogVolume(
       .filter((mount) => cleanMountPath(mount.mountPath) === logDir)
       .map((mount) => ({ container: container.name, mount })),
   );
-  if (atLogDir.length === 0) return { kind: 'none', warnings: enclosingMountWarnings(targets, logDir) };
+  if (atLogDir.length === 0) return { kind: 'none', warnings: enclosingMountWarnings(targets, logDir, key) };
 
   const [first] = atLogDir as [(typeof atLogDir)[number], ...typeof atLogDir];
   const differing = atLogDir.find(
@@ -92,7 +94,7 @@ export function cleanMountPath(path: string): string {
 }
 
 /** A new mount inside another volume hides that volume's files at log-dir: worth saying. */
-function enclosingMountWarnings(targets: readonly V1Container[], logDir: string): string[] {
+function enclosingMountWarnings(targets: readonly V1Container[], logDir: string, key: Key): string[] {
   return targets.flatMap((container) =>
     (container.volumeMounts ?? [])
       .filter((mount) => {
@@ -101,7 +103,7 @@ function enclosingMountWarnings(targets: readonly V1Container[], logDir: string)
       })
       .map(
         (mount) =>
-          `${KEYS.logDir} ${logDir} is inside volume "${mount.name}" that container "${container.name}" mounts at ${cleanMountPath(mount.mountPath)}: the log volume hides what "${mount.name}" holds at ${logDir}`,
+          `${key} ${logDir} is inside volume "${mount.name}" that container "${container.name}" mounts at ${cleanMountPath(mount.mountPath)}: the log volume hides what "${mount.name}" holds at ${logDir}`,
       ),
   );
 }

@@ -1,26 +1,19 @@
-import type {
-  V1Container,
-  V1EmptyDirVolumeSource,
-  V1Pod,
-  V1PodSpec,
-  V1VolumeMount,
-} from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { DirectoryPolicy } from '../contract/directories.ts';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import type { Policy, Problem, RawAnnotations } from '../contract/policy.ts';
 import { SIDECAR_METRICS_PORT } from '../contract/sidecar-port.ts';
-import { cleanMountPath, existingLogVolume } from './log-volume.ts';
-import {
-  ANNOTATIONS_FILE,
-  ANNOTATIONS_VOLUME,
-  FALLBACK_UID,
-  LOGS_VOLUME,
-  SIDECAR_LOGS_PATH,
-  uniqueName,
-} from './names.ts';
+import { addLogVolumes } from './log-volumes.ts';
+import { ANNOTATIONS_FILE, ANNOTATIONS_VOLUME, FALLBACK_UID, uniqueName } from './names.ts';
 import { type SidecarImage, type SidecarMode, sidecarContainer } from './sidecar-container.ts';
 
 export interface MutationInput {
+  /** The settings the pod shares (with `log-dirs`, its first directory's policy). */
   policy: Policy;
+  /** Each log directory's policy; the policy's own directory when not given. */
+  directories?: readonly DirectoryPolicy[];
+  /** Declared with `log-dirs`: a sidecar path and a metrics label per directory. */
+  several?: boolean;
   effective: RawAnnotations;
   image: SidecarImage;
   mode: SidecarMode;
@@ -41,44 +34,17 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   const notes: string[] = [];
   const warnings: string[] = [];
 
-  const selected = selectContainers(spec, policy);
-  if (!selected.ok) return selected;
-  const targets = selected.containers;
-
-  // policy.logDir is clean (contract/log-dir.ts); mounts are compared in the same spelling.
-  const logDir = policy.logDir;
-  const existing = existingLogVolume(spec, targets, logDir);
-  if (existing.kind === 'refuse') return { ok: false, problems: [existing.problem] };
-
   spec.volumes ??= [];
   const volumeNames = new Set(spec.volumes.map((v) => v.name));
-  // The limit kubelet enforces on the volume (ours, or the one an adopted emptyDir already had):
-  // the sidecar budgets below it.
-  let sizeLimit = policy.sizeLimit;
-  let logsMount: V1VolumeMount;
-  if (existing.kind === 'adopt') {
-    const { mount } = existing;
-    logsMount = withoutUndefined({
-      name: mount.name,
-      mountPath: SIDECAR_LOGS_PATH,
-      subPath: mount.subPath,
-      subPathExpr: mount.subPathExpr,
-    });
-    notes.push(`reused volume "${mount.name}" that container "${existing.container}" mounts at ${logDir}`);
-    sizeLimit = adoptVolume(existing.volume.name, existing.emptyDir, policy, notes, warnings);
-    for (const container of targets) {
-      if (!(container.volumeMounts ?? []).some((m) => cleanMountPath(m.mountPath) === logDir)) {
-        addMount(container, { ...mount });
-      }
-    }
-  } else {
-    warnings.push(...existing.warnings);
-    const name = uniqueName(LOGS_VOLUME, volumeNames);
-    volumeNames.add(name);
-    spec.volumes.push({ name, emptyDir: { sizeLimit: policy.sizeLimit } });
-    logsMount = { name, mountPath: SIDECAR_LOGS_PATH };
-    for (const container of targets) addMount(container, { name, mountPath: logDir });
-  }
+  const volumes = addLogVolumes(
+    spec,
+    input.directories ?? [{ policy, overrides: {} }],
+    input.several ?? false,
+    volumeNames,
+  );
+  if (!volumes.ok) return volumes;
+  notes.push(...volumes.notes);
+  warnings.push(...volumes.warnings);
 
   const annotationsVolume = uniqueName(ANNOTATIONS_VOLUME, volumeNames);
   spec.volumes.push({
@@ -86,7 +52,7 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     downwardAPI: { items: [{ path: ANNOTATIONS_FILE, fieldRef: { fieldPath: 'metadata.annotations' } }] },
   });
 
-  const identity = sidecarIdentity(spec, targets[0]!, policy);
+  const identity = sidecarIdentity(spec, volumes.app, policy);
   if (identity.note) notes.push(identity.note);
   const metricsPort = chooseMetricsPort(spec);
   if (metricsPort === 0)
@@ -99,9 +65,8 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
     mode: input.mode,
     policy,
     effective: input.effective,
-    sizeLimit,
-    volumeSizeLimit: sizeLimit,
-    logsMount,
+    directories: volumes.directories,
+    several: input.several ?? false,
     annotationsVolume,
     metricsPort,
     runAsUser: identity.uid,
@@ -114,51 +79,6 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   pod.metadata.annotations ??= {};
   pod.metadata.annotations[KEYS.status] = STATUS_INJECTED;
   return { ok: true, notes, warnings };
-}
-
-function selectContainers(
-  spec: V1PodSpec,
-  policy: Policy,
-): { ok: true; containers: V1Container[] } | { ok: false; problems: Problem[] } {
-  if (!policy.containers) return { ok: true, containers: spec.containers };
-  const byName = new Map(spec.containers.map((c) => [c.name, c]));
-  const unknown = policy.containers.filter((name) => !byName.has(name));
-  if (unknown.length > 0) {
-    const value = policy.containers.join(',');
-    return {
-      ok: false,
-      problems: [
-        {
-          key: KEYS.containers,
-          value,
-          message: `${KEYS.containers}: ${JSON.stringify(value)} names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, not a container of this pod; use some of ${[...byName.keys()].join(', ')}`,
-        },
-      ],
-    };
-  }
-  return { ok: true, containers: policy.containers.map((name) => byName.get(name)!) };
-}
-
-/** Gives an adopted emptyDir our sizeLimit if it has none; returns the sizeLimit in force. */
-function adoptVolume(
-  name: string,
-  emptyDir: V1EmptyDirVolumeSource,
-  policy: Policy,
-  notes: string[],
-  warnings: string[],
-): string {
-  const current = emptyDir.sizeLimit;
-  if (current === undefined) {
-    emptyDir.sizeLimit = policy.sizeLimit;
-    notes.push(`set sizeLimit ${policy.sizeLimit} on emptyDir "${name}"`);
-    return policy.sizeLimit;
-  }
-  if (current !== policy.sizeLimit) {
-    warnings.push(
-      `emptyDir "${name}" already has sizeLimit ${current}; Logward keeps it and budgets against it instead of ${policy.sizeLimit}`,
-    );
-  }
-  return String(current);
 }
 
 /**
@@ -195,12 +115,4 @@ function chooseMetricsPort(spec: V1PodSpec): number {
   let port = SIDECAR_METRICS_PORT;
   while (used.has(port)) port++;
   return port;
-}
-
-function addMount(container: V1Container, mount: V1VolumeMount): void {
-  container.volumeMounts = [...(container.volumeMounts ?? []), mount];
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,14 +1,10 @@
-import type { V1Container, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node';
-import { KEYS } from '../contract/keys.ts';
+import type { V1Container, V1SecurityContext } from '@kubernetes/client-node';
+import { KEYS, shortName } from '../contract/keys.ts';
+import { DIRECTORY_FLAG_NAMES, formatEntry } from '../contract/log-dirs.ts';
 import type { Policy, RawAnnotations } from '../contract/policy.ts';
 import { SIDECAR_POLICY_KEYS, sidecarFlagArgs } from '../contract/sidecar-flags.ts';
-import {
-  ANNOTATIONS_FILE,
-  METRICS_PORT_NAME,
-  SIDECAR_ANNOTATIONS_DIR,
-  SIDECAR_CONTAINER,
-  SIDECAR_LOGS_PATH,
-} from './names.ts';
+import type { SidecarDirectory } from './log-volumes.ts';
+import { ANNOTATIONS_FILE, METRICS_PORT_NAME, SIDECAR_ANNOTATIONS_DIR, SIDECAR_CONTAINER } from './names.ts';
 
 export type SidecarMode = 'native' | 'classic';
 
@@ -23,14 +19,14 @@ export interface SidecarParts {
   policy: Policy;
   /** Effective raw values (workload, pod, cluster defaults merged) for the flags. */
   effective: RawAnnotations;
-  /** The volume's real sizeLimit when we reuse a volume that has one. */
-  sizeLimit: string;
   /**
-   * The sizeLimit kubelet enforces on the log volume, if any. Passed as its own flag, which the
-   * pod's annotations file cannot override: the sidecar budgets below it whatever they say.
+   * The log volumes. Each one's sizeLimit (ours, or that of a volume we reuse) is passed as its
+   * own flag, which the pod's annotations file cannot override: the sidecar budgets below it
+   * whatever they say.
    */
-  volumeSizeLimit: string | undefined;
-  logsMount: V1VolumeMount;
+  directories: readonly SidecarDirectory[];
+  /** Declared with `log-dirs`: each directory a `--dir` with its app path and overrides. */
+  several: boolean;
   annotationsVolume: string;
   metricsPort: number;
   runAsUser: number;
@@ -38,9 +34,10 @@ export interface SidecarParts {
 }
 
 export function sidecarContainer(parts: SidecarParts): V1Container {
-  const { policy } = parts;
+  const { policy, directories } = parts;
+  const single = parts.several ? undefined : directories[0];
   const flags = SIDECAR_POLICY_KEYS.flatMap((key) => {
-    const value = key === KEYS.sizeLimit ? parts.sizeLimit : parts.effective[key];
+    const value = key === KEYS.sizeLimit && single ? single.sizeLimit : parts.effective[key];
     return value === undefined ? [] : sidecarFlagArgs(key, value);
   });
   const requests = compact({ cpu: policy.sidecar.cpuRequest, memory: policy.sidecar.memoryRequest });
@@ -51,11 +48,11 @@ export function sidecarContainer(parts: SidecarParts): V1Container {
     imagePullPolicy: parts.image.pullPolicy,
     args: [
       'sidecar',
-      `--dir=${SIDECAR_LOGS_PATH}`,
+      ...(single ? [`--dir=${single.mount.mountPath}`] : directories.map(directoryFlag)),
       `--annotations-file=${SIDECAR_ANNOTATIONS_DIR}/${ANNOTATIONS_FILE}`,
       `--metrics-port=${parts.metricsPort}`,
       ...flags,
-      ...(parts.volumeSizeLimit === undefined ? [] : [`--volume-size-limit=${parts.volumeSizeLimit}`]),
+      ...(single ? [`--volume-size-limit=${single.sizeLimit}`] : []),
     ],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -65,7 +62,7 @@ export function sidecarContainer(parts: SidecarParts): V1Container {
     resources: compact({ requests, limits }),
     securityContext: restrictedSecurityContext(parts.runAsUser, parts.runAsGroup),
     volumeMounts: [
-      { ...parts.logsMount },
+      ...directories.map((dir) => ({ ...dir.mount })),
       { name: parts.annotationsVolume, mountPath: SIDECAR_ANNOTATIONS_DIR, readOnly: true },
     ],
     terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -75,6 +72,19 @@ export function sidecarContainer(parts: SidecarParts): V1Container {
   // restartPolicy on an init container is what makes it a native sidecar (Kubernetes >= 1.29).
   if (parts.mode === 'native') container.restartPolicy = 'Always';
   return container;
+}
+
+/** `--dir=/var/logward/logs-2:app-dir=/app/gc;volume-size-limit=256Mi;max-age=1d` */
+function directoryFlag(dir: SidecarDirectory): string {
+  const overrides = SIDECAR_POLICY_KEYS.flatMap((key) => {
+    const value = dir.overrides[key];
+    return value === undefined ? [] : [[shortName(key), value] as const];
+  });
+  return `--dir=${formatEntry(dir.mount.mountPath, [
+    [DIRECTORY_FLAG_NAMES.appDir, dir.appDir],
+    [DIRECTORY_FLAG_NAMES.volumeSizeLimit, dir.sizeLimit],
+    ...overrides,
+  ])}`;
 }
 
 /** Passes Pod Security `restricted`, with a read-only root: the sidecar writes only to the log volume. */

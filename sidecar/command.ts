@@ -1,12 +1,13 @@
 // `logward sidecar`: flags and annotations into a policy, then one sweep (`--once`), the plan
 // (`--dry-run`), or the long-running service until SIGTERM.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, InputError, UsageError, wrap } from '../base/errors.ts';
 import type { Command, Io } from '../base/io.ts';
 import { KEYS } from '../contract/keys.ts';
 import { type Policy, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
+import { checkDirectory, runDirectories } from './directories.ts';
 import { createEventRecorder, type EventRecorder } from './events.ts';
 import { helpText, inFlagTerms, parseSidecarArgs, type SidecarArgs } from './flags.ts';
 import { realFs } from './fs.ts';
@@ -25,6 +26,7 @@ export const sidecarCommand: Command = async (args, io) => {
     io.stdout.write(helpText());
     return EXIT.ok;
   }
+  if (parsed.directories) return runDirectories(parsed, parsed.directories, io);
   const logger = createLogger(io.stderr);
   const { policy, fallback } = await initialPolicy(parsed, logger);
   await checkDirectory(policy.logDir);
@@ -131,17 +133,6 @@ async function initialPolicy(
     logger.log('error', 'policy_refused', { key: problem.key, value: problem.value, error: problem.message });
   }
   return { policy: flagsOnly.policy, fallback };
-}
-
-async function checkDirectory(dir: string): Promise<void> {
-  let isDirectory: boolean;
-  try {
-    isDirectory = (await stat(dir)).isDirectory();
-  } catch (error) {
-    throw new InputError(wrap(`read log directory ${JSON.stringify(dir)}`, error).message);
-  }
-  if (!isDirectory)
-    throw new InputError(`failed to read log directory ${JSON.stringify(dir)}: not a directory`);
 }
 
 function executeContext(policy: Policy, refused: Set<FallocateMethod>) {

@@ -7,10 +7,14 @@ import { KEYS, rowOf, shortName } from '../contract/keys.ts';
 import { parseQuantity } from '../contract/quantity.ts';
 import { flagOf, flagUsage, SIDECAR_POLICY_KEYS, sidecarFlagOptions } from '../contract/sidecar-flags.ts';
 import { SIDECAR_METRICS_PORT as DEFAULT_METRICS_PORT } from '../contract/sidecar-port.ts';
+import { type DirectoryArg, parseDirFlags } from './dir-flags.ts';
 
 export interface SidecarArgs {
   help: boolean;
+  /** The one directory of a plain `--dir`; undefined when `directories` says. */
   dir: string | undefined;
+  /** Several directories (`--dir` repeated, or with settings of its own): dir-flags.ts. */
+  directories: DirectoryArg[] | undefined;
   annotationsFile: string | undefined;
   once: boolean;
   dryRun: boolean;
@@ -26,7 +30,7 @@ export interface SidecarArgs {
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
-  dir: { type: 'string' },
+  dir: { type: 'string', multiple: true },
   'annotations-file': { type: 'string' },
   once: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -36,7 +40,7 @@ const OPTIONS = {
 } as const;
 
 export function parseSidecarArgs(args: string[]): SidecarArgs {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args,
@@ -69,10 +73,12 @@ export function parseSidecarArgs(args: string[]): SidecarArgs {
       `--volume-size-limit: ${JSON.stringify(volumeSizeLimit)} is not a positive Kubernetes quantity; use e.g. 512Mi or 2Gi`,
     );
   }
+  const directories = parseDirFlags(values.dir as string[] | undefined);
   return {
     help: values.help === true,
     volumeSizeLimit,
-    dir: values.dir as string | undefined,
+    dir: directories === undefined ? (values.dir as string[] | undefined)?.[0] : undefined,
+    directories,
     annotationsFile: values['annotations-file'] as string | undefined,
     once: values.once === true,
     dryRun: values['dry-run'] === true,
@@ -92,6 +98,10 @@ export function inFlagTerms(message: string): string {
 export function helpText(): string {
   const rows: [string, string][] = [
     ['--dir DIR', 'the log directory to keep under budget (the volume as the sidecar sees it)'],
+    [
+      '--dir DIR:name=value;...',
+      'repeated: several directories, each under its own budget; names are policy flags, app-dir (its name in logs and metrics) and volume-size-limit',
+    ],
     ['--annotations-file FILE', "the pod's annotations (downward API); watched, changes apply live"],
     ['--once', 'run one full sweep and exit'],
     ['--dry-run', 'print the plan of one sweep as JSON lines and change nothing (implies --once)'],

@@ -3,7 +3,7 @@
 // symlink, so it is simply re-read: on change events and before every pass. A new value that
 // does not parse is refused, loudly and naming the key, and the policy in force stays.
 import { isDeepStrictEqual } from 'node:util';
-import { KEYS } from '../contract/keys.ts';
+import { KEYS, type Key } from '../contract/keys.ts';
 import {
   type ParseOptions,
   type ParseResult,
@@ -23,17 +23,20 @@ export interface PolicySource {
 export async function readAnnotations(
   file: string,
   readFile: (path: string) => Promise<string>,
+  pinned: readonly Key[] = [],
 ): Promise<RawAnnotations> {
-  return sidecarView(parseDownwardApi(await readFile(file)));
+  return sidecarView(parseDownwardApi(await readFile(file)), pinned);
 }
 
 /**
  * The pod's annotations as they apply to the sidecar. `logward.io/log-dir` is where the *app*
  * sees its logs; the sidecar has the same volume mounted at a path of its own, given by --dir,
- * so that annotation is not the sidecar's to follow.
+ * so that annotation is not the sidecar's to follow, nor `logward.io/log-dirs`. `pinned` are the
+ * keys a directory of `log-dirs` sets apart: its own value, given as a flag, is what applies.
  */
-function sidecarView(annotations: Record<string, string>): RawAnnotations {
-  const { [KEYS.logDir]: _appPath, ...rest } = annotations;
+function sidecarView(annotations: Record<string, string>, pinned: readonly Key[]): RawAnnotations {
+  const { [KEYS.logDir]: _appPath, [KEYS.logDirs]: _appPaths, ...rest } = annotations;
+  for (const key of pinned) delete rest[key];
   return rest;
 }
 
@@ -41,6 +44,8 @@ export function createPolicySource(options: {
   initial: Policy;
   file: string | undefined;
   fallback: RawAnnotations;
+  /** Keys the annotations do not override (a directory's own settings): sidecarView. */
+  pinned?: readonly Key[];
   /** What no annotation may override (the volume's real size limit). */
   options?: ParseOptions;
   readFile: (path: string) => Promise<string>;
@@ -58,7 +63,11 @@ export function createPolicySource(options: {
       let result: ParseResult;
       try {
         text = await options.readFile(options.file);
-        result = parsePolicy(sidecarView(parseDownwardApi(text)), options.fallback, options.options);
+        result = parsePolicy(
+          sidecarView(parseDownwardApi(text), options.pinned ?? []),
+          options.fallback,
+          options.options,
+        );
       } catch (error) {
         options.logger.log('error', 'annotations_unreadable', { file: options.file, error: error as Error });
         return false;

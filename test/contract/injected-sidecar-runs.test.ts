@@ -68,4 +68,41 @@ describe('the injected sidecar container', () => {
     ]);
     expect((await stat(join(logs, 'going.2021-01-04.log'))).size).toBe(0);
   });
+
+  it('runs with two directories of log-dirs, each under its own policy, the override over the annotation', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'logward-injected-'));
+    const annotations = {
+      [KEYS.inject]: 'true',
+      [KEYS.logDirs]: '/var/log/nginx,/app/gc:max-age=1h',
+      [KEYS.maxAge]: '3d',
+    };
+    const decision = decide(appPod({ annotations }), {
+      ...cluster,
+      namespace: 'shop',
+      workloadAnnotations: {},
+      namespaceAnnotations: {},
+    });
+    if (decision.kind !== 'inject') throw new Error(decision.kind);
+    const sidecar = decision.pod.spec!.initContainers!.at(-1)!;
+    const root = (path: string) => join(dir, path);
+    const annotationsDir = root(SIDECAR_ANNOTATIONS_DIR);
+    await mkdir(annotationsDir, { recursive: true });
+    await writeFile(join(annotationsDir, 'annotations'), downwardApi(decision.pod.metadata!.annotations!));
+    const mounts = sidecar.volumeMounts!.slice(0, 2).map((m) => root(m.mountPath));
+    const twoHoursAgo = Date.now() / 1000 - 7200;
+    for (const logs of mounts) {
+      await mkdir(logs, { recursive: true });
+      await writeFile(join(logs, 'app.log.1'), 'rotated two hours ago\n');
+      await utimes(join(logs, 'app.log.1'), twoHoursAgo, twoHoursAgo);
+      await writeFile(join(logs, 'app.log'), 'now\n');
+    }
+    const args = sidecar.args!.map((arg) =>
+      arg.replace(/^--(dir|annotations-file)=\//, (_, flag: string) => `--${flag}=${dir}/`),
+    );
+    await run(process.execPath, [LOGWARD, ...args, '--once', '--metrics-port=0'], { timeout: 30_000 });
+    const [nginx, gc] = mounts as [string, string];
+    // /var/log/nginx keeps a 2h-old rotated file (max-age 3d); /app/gc's own 1h deletes it.
+    expect(await readdir(nginx)).toContain('app.log.1.gz');
+    expect((await readdir(gc)).sort()).toEqual(['app.log']);
+  });
 });

@@ -58,4 +58,31 @@ describe('the sidecar command line the webhook writes', () => {
       expect(parsed.policyFlags, `${key}=${value}`).toEqual({ [key]: value });
     }
   });
+
+  it('gives the sidecar each directory of log-dirs with its app path, volume limit and overrides', () => {
+    const decision = decide(
+      appPod({
+        annotations: {
+          [KEYS.inject]: 'true',
+          [KEYS.logDirs]: '/var/log/nginx,/app/gc:size-limit=256Mi;max-age=1d;recursive=true',
+          [KEYS.maxFiles]: '4',
+        },
+      }),
+      { ...cluster, namespace: 'shop', workloadAnnotations: {}, namespaceAnnotations: {} },
+    );
+    if (decision.kind !== 'inject') throw new Error(`expected inject, got ${decision.kind}`);
+    const [, ...args] = decision.pod.spec?.initContainers?.at(-1)?.args ?? [];
+    const parsed = parseSidecarArgs(args);
+    expect(parsed.dir).toBeUndefined();
+    expect(parsed.policyFlags).toEqual({ [KEYS.maxFiles]: '4' });
+    expect(parsed.directories).toEqual([
+      { path: '/var/logward/logs-1', label: '/var/log/nginx', volumeSizeLimit: '1Gi', policyFlags: {} },
+      {
+        path: '/var/logward/logs-2',
+        label: '/app/gc',
+        volumeSizeLimit: '256Mi',
+        policyFlags: { [KEYS.sizeLimit]: '256Mi', [KEYS.maxAge]: '1d', [KEYS.recursive]: 'true' },
+      },
+    ]);
+  });
 });
