@@ -1,11 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import { mergeAnnotations, resolveOptIn } from '../contract/opt-in.ts';
-import { type Problem, parsePolicy, type RawAnnotations, unknownKeyWarnings } from '../contract/policy.ts';
+import { type Problem, type RawAnnotations, unknownKeyWarnings } from '../contract/policy.ts';
 import { classicSidecarBlocksCompletion } from './jobs.ts';
 import { addLogVolumeAndSidecar } from './mutate.ts';
 import { SIDECAR_CONTAINER } from './names.ts';
 import type { InjectionSkipReason } from './reasons.ts';
+import { rememberedPolicy } from './remembered-policy.ts';
 import type { SidecarImage, SidecarMode } from './sidecar-container.ts';
 
 /** Everything `decide` knows beyond the pod itself; gathered by the caller, so decide stays pure. */
@@ -52,16 +53,14 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   if (isInjected(pod)) return skip('already_injected');
   if (isWindows(pod)) return skip('windows_pod');
 
-  const parsed = parsePolicy(effective, context.defaults);
+  const parsed = rememberedPolicy(effective, context.defaults);
   if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems, warnings: parsed.warnings };
   if (!pod.spec?.containers?.length) return skip('no_containers', parsed.warnings);
   if (classicSidecarBlocksCompletion(pod, context.mode)) {
     return skip('classic_sidecar_blocks_job', parsed.warnings);
   }
 
-  // The pod is JSON from the review: a JSON round trip copies it faster than structuredClone.
-  const mutated: V1Pod = JSON.parse(JSON.stringify(pod));
-  const result = addLogVolumeAndSidecar(mutated, {
+  const result = addLogVolumeAndSidecar(pod, {
     policy: parsed.policy,
     effective: { ...context.defaults, ...effective },
     image: context.image,
@@ -75,7 +74,7 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
       : [`${KEYS.status}: ${JSON.stringify(status)} is Logward's to write; it now says "${STATUS_INJECTED}"`];
   return {
     kind: 'inject',
-    pod: mutated,
+    pod: result.pod,
     notes: result.notes,
     warnings: [...parsed.warnings, ...result.warnings, ...statusWarning],
   };

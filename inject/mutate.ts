@@ -27,16 +27,22 @@ export interface MutationInput {
 }
 
 export type MutationResult =
-  | { ok: true; notes: string[]; warnings: string[] }
+  | { ok: true; pod: V1Pod; notes: string[]; warnings: string[] }
   | { ok: false; problems: Problem[] };
 
 /**
- * Adds the log volume, its mounts, the annotations volume and the sidecar to `pod`, in place.
- * Append-only by design: every change adds an array element or a missing object key, so the
- * JSON Patch diffed from it contains nothing but `add` operations.
+ * `pod` with the log volume, its mounts, the annotations volume and the sidecar added; `pod`
+ * itself is left untouched. Append-only by design: every change adds an array element or a
+ * missing object key, so the JSON Patch diffed from it contains nothing but `add` operations.
+ *
+ * Only the objects on the way to a change are copied (the pod, its metadata and annotations,
+ * its spec, the volume and container lists and the containers); everything else is shared with
+ * `pod`. A review's pod can be large (env, probes, managed fields): copying all of it and then
+ * diffing all of it was most of what a review cost, and the diff skips what is shared by identity.
  */
-export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): MutationResult {
+export function addLogVolumeAndSidecar(original: V1Pod, input: MutationInput): MutationResult {
   const { policy } = input;
+  const pod = writableCopy(original);
   const spec = pod.spec as V1PodSpec;
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -65,7 +71,10 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
       subPathExpr: mount.subPathExpr,
     });
     notes.push(`reused volume "${mount.name}" that container "${existing.container}" mounts at ${logDir}`);
-    sizeLimit = adoptVolume(existing.volume.name, existing.emptyDir, policy, notes, warnings);
+    // The adopted volume may get a sizeLimit: a copy of it takes the original's place.
+    const emptyDir = { ...existing.emptyDir };
+    spec.volumes[spec.volumes.indexOf(existing.volume)] = { ...existing.volume, emptyDir };
+    sizeLimit = adoptVolume(existing.volume.name, emptyDir, policy, notes, warnings);
     for (const container of targets) {
       if (!(container.volumeMounts ?? []).some((m) => cleanMountPath(m.mountPath) === logDir)) {
         addMount(container, { ...mount });
@@ -110,10 +119,22 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   if (input.mode === 'native') spec.initContainers = [...(spec.initContainers ?? []), sidecar];
   else spec.containers.push(sidecar);
 
-  pod.metadata ??= {};
-  pod.metadata.annotations ??= {};
-  pod.metadata.annotations[KEYS.status] = STATUS_INJECTED;
-  return { ok: true, notes, warnings };
+  pod.metadata!.annotations![KEYS.status] = STATUS_INJECTED;
+  return { ok: true, pod, notes, warnings };
+}
+
+/** `pod` with fresh copies of the objects addLogVolumeAndSidecar writes to, sharing the rest. */
+function writableCopy(pod: V1Pod): V1Pod {
+  const spec = pod.spec as V1PodSpec;
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations } },
+    spec: {
+      ...spec,
+      containers: spec.containers.map((container) => ({ ...container })),
+      ...(spec.volumes ? { volumes: [...spec.volumes] } : {}),
+    },
+  };
 }
 
 function selectContainers(
