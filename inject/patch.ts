@@ -32,7 +32,7 @@ function diff(before: Json, after: Json, path: string, operations: Operation[]):
   // Changes to existing keys first, last key first, then additions in order: compare's order.
   for (let i = oldKeys.length - 1; i >= 0; i--) {
     const key = oldKeys[i]!;
-    const at = `${path}/${escape(key)}`;
+    const at = `${path}/${pointerSegment(key)}`;
     const oldValue = was[key];
     // An object key set to undefined is gone once serialised; an array keeps its place (null).
     if (
@@ -49,7 +49,7 @@ function diff(before: Json, after: Json, path: string, operations: Operation[]):
   if (newKeys.length === oldKeys.length) return;
   for (const key of newKeys) {
     if (!Object.hasOwn(before, key) && is[key] !== undefined)
-      operations.push({ op: 'add', path: `${path}/${escape(key)}`, value: is[key] });
+      operations.push({ op: 'add', path: `${path}/${pointerSegment(key)}`, value: is[key] });
   }
 }
 
@@ -58,6 +58,6 @@ function isContainer(value: unknown): value is Json {
 }
 
 /** RFC 6901: `~` and `/` in a key are written `~0` and `~1` (annotation keys have a `/`). */
-function escape(key: string): string {
+function pointerSegment(key: string): string {
   return key.includes('/') || key.includes('~') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key;
 }
