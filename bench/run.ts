@@ -23,6 +23,7 @@ import { idleFootprint } from './suites/footprint.ts';
 import { lostLines } from './suites/lost-lines.ts';
 import { reaction } from './suites/reaction.ts';
 import { webhook } from './suites/webhook.ts';
+import { webhookStart } from './suites/webhook-start.ts';
 import { checkTargets } from './targets.ts';
 
 const SECTIONS = ['lost-lines', 'usage', 'reaction', 'compression', 'footprint', 'webhook'] as const;
@@ -153,6 +154,7 @@ try {
   });
   await run('webhook', async () => {
     results.webhook = await webhook(config.webhook, root, log);
+    results.webhook.start = await webhookStart(config.webhook, root, log);
   });
 } finally {
   rmSync(root, { recursive: true, force: true });
