@@ -16,7 +16,7 @@ import { CoreV1Api, KubernetesObjectApi, VersionApi } from '@kubernetes/client-n
 import { find, type Manifest, ofKind, readManifests } from '../../test/deploy/tools.ts';
 import { type ControlPlane, startControlPlane } from '../../test/e2e/controlplane.ts';
 import { freePort } from '../../test/support/ports.ts';
-import { builtCli } from '../built-cli.ts';
+import { builtCli, imageNodeOptions } from '../built-cli.ts';
 import type { BenchConfig } from '../config.ts';
 import { formatBytes, formatMs } from '../format.ts';
 import { runCommand, sleep } from '../processes.ts';
@@ -67,7 +67,8 @@ async function startAndTime(
 ): Promise<Started> {
   const fd = openSync(log, 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'webhook', '--host=127.0.0.1', ...args], {
+  const node = imageNodeOptions('Dockerfile.webhook');
+  const child = spawn(process.execPath, [...node, cli, 'webhook', '--host=127.0.0.1', ...args], {
     env,
     stdio: ['ignore', fd, fd],
   });

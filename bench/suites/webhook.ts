@@ -1,8 +1,9 @@
 // 6. Webhook: reviews per second and latency at fixed offered rates over HTTPS keep-alive,
 // with the realistic pod review (3 containers, env, probes, volumes). `logward webhook` in the
-// form the image runs (built JavaScript), at its default log level (a JSON line per injected
-// pod) and, in full runs, at warn; next to the floor, a bare node:https server answering an
-// empty patch, and in full runs a fastify handler doing the same (what the framework costs).
+// form the image runs (built JavaScript, its ENTRYPOINT's Node options), at its default log
+// level (a JSON line per injected pod) and, in full runs, at warn; next to the floor, a bare
+// node:https server answering an empty patch, and in full runs a fastify handler doing the same
+// (what the framework costs).
 // Server and load generator are pinned to different cores when taskset exists.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,7 +11,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { builtCli } from '../built-cli.ts';
+import { builtCli, imageNodeOptions } from '../built-cli.ts';
 import type { BenchConfig } from '../config.ts';
 import { formatMs as ms } from '../format.ts';
 import type { Summary } from '../histogram.ts';
@@ -121,6 +122,7 @@ function logwardWebhook(name: string, cli: string, extra: string[]): Server {
       const port = await freePort();
       const fd = openSync(out, 'w');
       const [command, args] = pinned(SERVER_CPU, process.execPath, [
+        ...imageNodeOptions('Dockerfile.webhook'),
         cli,
         'webhook',
         `--tls-cert=${join(dir, 'serving.crt')}`,
