@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lostLinesSentence, renderReport, usageSentence } from './report.ts';
+import { lostLinesSentence, renderReport, usageSentence, webhookBreakdown } from './report.ts';
 import type { Results } from './results.ts';
 import type { UsageRun } from './suites/bounded-usage.ts';
 import type { LostLinesRun } from './suites/lost-lines.ts';
@@ -170,6 +170,7 @@ describe('renderReport', () => {
           hook('node:https floor (empty patch)', 1000, 1000, 2, 200),
           hook('logward webhook', 1000, 999, 6, 800),
           hook('node:https floor (empty patch)', 5000, 2200, 900, 150),
+          hook("node:https + Logward's review", 5000, 1900, 1000, 160),
           hook('logward webhook', 5000, 1400, 3000, 180),
         ],
         start: {
@@ -198,8 +199,13 @@ describe('renderReport', () => {
     expect(target('Webhook p99')).toMatchObject({ met: false, measured: expect.stringMatching(/^3\.00x/) });
     expect(target('Webhook saturated throughput')).toMatchObject({
       met: true,
-      measured: expect.stringMatching(/^0\.83x per core/),
+      measured: expect.stringMatching(
+        /^0\.83x per core .*; Logward's review alone on the bare server 0\.94x$/,
+      ),
     });
+    expect(markdown).toContain(
+      "Where a saturated review's CPU goes (5,000/s offered): 150 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds 10 µs; fastify, the webhook's hooks, metrics and log line 20 µs.",
+    );
     expect(target('Webhook ready without')).toMatchObject({
       met: true,
       measured: 'median 600 ms, worst 1400 ms over 3 starts',
@@ -209,5 +215,32 @@ describe('renderReport', () => {
       met: false,
       measured: expect.stringMatching(/^peak 128 MiB \(at 1,000 reviews\/s offered\)/),
     });
+  });
+});
+
+describe('webhookBreakdown', () => {
+  const cpu = (figures: Record<string, number>) => (server: string) => figures[server];
+
+  it('splits the framework, the hooks and the log line apart when the full run measured them', () => {
+    expect(
+      webhookBreakdown(
+        cpu({
+          'node:https floor (empty patch)': 250,
+          "node:https + Logward's review": 330,
+          'fastify floor (empty patch)': 290,
+          'logward webhook --log-level=warn': 400,
+          'logward webhook': 430,
+        }),
+        'at 5000/s offered',
+      ),
+    ).toBe(
+      "at 5000/s offered: 250 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds 80 µs; fastify 40 µs; the webhook's hooks and metrics 30 µs; its log line per injected pod 30 µs (default level against --log-level=warn). Differences of runs on a shared machine: indicative to some tens of µs.",
+    );
+  });
+
+  it('says nothing without the review floor to split by', () => {
+    expect(
+      webhookBreakdown(cpu({ 'node:https floor (empty patch)': 250, 'logward webhook': 430 }), 'x'),
+    ).toBeUndefined();
   });
 });

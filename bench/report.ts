@@ -341,6 +341,39 @@ function footprintSection(results: Results): string {
   ]);
 }
 
+/**
+ * The webhook's CPU per review split by what each server adds to the one below it: the floor,
+ * Logward's review on the same bare server, then fastify and the webhook's plumbing (the
+ * split between those two, and the log line, when the full run measured the fastify floor and
+ * the quiet webhook). Undefined without the floor, the review floor and the webhook.
+ */
+export function webhookBreakdown(
+  cpuUs: (server: string) => number | undefined,
+  lead: string,
+): string | undefined {
+  const node = cpuUs(SERVERS.nodeFloor);
+  const review = cpuUs(SERVERS.reviewFloor);
+  const logward = cpuUs(SERVERS.logward);
+  if (node === undefined || review === undefined || logward === undefined) return undefined;
+  const us = (value: number) => `${formatNumber(value)} µs`;
+  const parts = [
+    `${us(node)} is the floor (TLS, HTTP, reading and parsing the review, writing an answer)`,
+    `Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds ${us(review - node)}`,
+  ];
+  const fastify = cpuUs(SERVERS.fastifyFloor);
+  const quiet = cpuUs(SERVERS.quiet);
+  if (fastify !== undefined && quiet !== undefined) {
+    parts.push(
+      `fastify ${us(fastify - node)}`,
+      `the webhook's hooks and metrics ${us(quiet - fastify - (review - node))}`,
+      `its log line per injected pod ${us(logward - quiet)} (default level against --log-level=warn)`,
+    );
+  } else {
+    parts.push(`fastify, the webhook's hooks, metrics and log line ${us(logward - review)}`);
+  }
+  return `${lead}: ${parts.join('; ')}. Differences of runs on a shared machine: indicative to some tens of µs.`;
+}
+
 function webhookSection(results: Results): string {
   const w = results.webhook!;
   const floor = (rate: number) => w.runs.find((r) => r.server === SERVERS.nodeFloor && r.offered === rate);
@@ -372,20 +405,11 @@ function webhookSection(results: Results): string {
       `At 1,000 reviews/s the webhook answered with p99 ${formatMs(ours.latencyMs.p99)} against the node:https floor's ${formatMs(base.latencyMs.p99)}, spending ${formatNumber(ours.serverCpuPerReviewUs)} µs of CPU per review against ${formatNumber(base.serverCpuPerReviewUs)} µs: that is the latency a pod creation waits for the mutation, before any network between API server and webhook.`,
     );
   const top = Math.max(...w.runs.map((r) => r.offered));
-  const parts = [SERVERS.nodeFloor, SERVERS.fastifyFloor, SERVERS.quiet, SERVERS.logward].map((server) =>
-    run(server, top),
+  const breakdown = webhookBreakdown(
+    (server) => run(server, top)?.serverCpuPerReviewUs,
+    `Where a saturated review's CPU goes (${formatNumber(top)}/s offered)`,
   );
-  if (parts.every((p) => p !== undefined)) {
-    const [node, fastify, quiet, logward] = parts.map((p) => p!.serverCpuPerReviewUs) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    sentences.push(
-      `Where a saturated review's CPU goes (${formatNumber(top)}/s offered): ${formatNumber(node)} µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); fastify adds ${formatNumber(fastify - node)} µs; Logward's decision, patch and metrics ${formatNumber(quiet - fastify)} µs; its log line per injected pod ${formatNumber(logward - quiet)} µs (default level against --log-level=warn). Differences of runs on a shared machine: indicative to some tens of µs.`,
-    );
-  }
+  if (breakdown) sentences.push(breakdown);
   const short = w.runs.filter(
     (r) =>
       (r.server === SERVERS.nodeFloor || r.server === SERVERS.fastifyFloor) && r.achieved < 0.98 * r.offered,
@@ -397,7 +421,7 @@ function webhookSection(results: Results): string {
     ),
   );
   const blocks = [
-    `Open-loop load over HTTPS keep-alive (${results.pinning}): reviews are sent on a fixed schedule and each latency is measured from when the request was due, so queueing shows. The review is \`webhook/fixtures/pod-review.json\` (3 containers, env, probes, volumes; Logward's patch is ${formatBytes(w.patchBytes[SERVERS.logward])}). \`logward webhook\` runs as the image does (the built JavaScript), without cluster credentials (owner lookup off), at its default log level (a JSON line per injected pod)${w.runs.some((r) => r.server === SERVERS.quiet) ? ' and at `--log-level=warn`' : ''}. The floor is a bare node:https server that parses the review and answers an empty patch${w.runs.some((r) => r.server === SERVERS.fastifyFloor) ? '; a fastify handler doing the same shows what the framework costs' : ''}. The servers take turns at each rate. "Per core" is reviews per CPU second of the server.`,
+    `Open-loop load over HTTPS keep-alive (${results.pinning}): reviews are sent on a fixed schedule and each latency is measured from when the request was due, so queueing shows. The review is \`webhook/fixtures/pod-review.json\` (3 containers, env, probes, volumes; Logward's patch is ${formatBytes(w.patchBytes[SERVERS.logward])}). \`logward webhook\` runs as the image does (the built JavaScript), without cluster credentials (owner lookup off), at its default log level (a JSON line per injected pod)${w.runs.some((r) => r.server === SERVERS.quiet) ? ' and at `--log-level=warn`' : ''}. The floor is a bare node:https server that parses the review and answers an empty patch${w.runs.some((r) => r.server === SERVERS.reviewFloor) ? "; the same server answering with Logward's own review (its parse, decision, patch and answer, from the same built JavaScript, without framework, logs or metrics) shows what the review itself costs" : ''}${w.runs.some((r) => r.server === SERVERS.fastifyFloor) ? '; a fastify handler doing the same shows what the framework costs' : ''}. The servers take turns at each rate. "Per core" is reviews per CPU second of the server.`,
     table(
       [
         'Server',

@@ -15,7 +15,7 @@ import { configFor } from './config.ts';
 import { describeMachine, measureContention } from './machine.ts';
 import { ensurePeers, peerVersions } from './peers.ts';
 import { pinningAvailable } from './processes.ts';
-import { renderReport } from './report.ts';
+import { renderReport, webhookBreakdown } from './report.ts';
 import type { Results } from './results.ts';
 import { boundedUsage } from './suites/bounded-usage.ts';
 import { compression } from './suites/compression.ts';
@@ -154,6 +154,13 @@ try {
   });
   await run('webhook', async () => {
     results.webhook = await webhook(config.webhook, root, log);
+    const runs = results.webhook.runs;
+    const top = Math.max(...runs.map((r) => r.offered));
+    const breakdown = webhookBreakdown(
+      (server) => runs.find((r) => r.server === server && r.offered === top)?.serverCpuPerReviewUs,
+      `at ${top}/s offered`,
+    );
+    if (breakdown) log(`  ${breakdown}`);
     results.webhook.start = await webhookStart(config.webhook, root, log);
   });
 } finally {

@@ -3,7 +3,8 @@
 // form the image runs (built JavaScript, its ENTRYPOINT's Node options), at its default log
 // level (a JSON line per injected pod) and, in full runs, at warn; next to the floor, a bare
 // node:https server answering an empty patch, and in full runs a fastify handler doing the same
-// (what the framework costs).
+// (what the framework costs), and the same floor answering with Logward's own review (parse,
+// decision, patch; no framework, logs or metrics: what the review itself costs).
 // Server and load generator are pinned to different cores when taskset exists.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,6 +23,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const LOADGEN = new URL('../loadgen.ts', import.meta.url).pathname;
 const NODE_FLOOR = new URL('../floor-node.ts', import.meta.url).pathname;
 const FASTIFY_FLOOR = new URL('../floor-fastify.ts', import.meta.url).pathname;
+const REVIEW_FLOOR = new URL('../floor-review.ts', import.meta.url).pathname;
 export const REVIEW = join(ROOT, 'webhook/fixtures/pod-review.json');
 
 /** The servers compared, by the names the report and the targets use. */
@@ -30,6 +32,7 @@ export const SERVERS = {
   quiet: 'logward webhook --log-level=warn',
   nodeFloor: 'node:https floor (empty patch)',
   fastifyFloor: 'fastify floor (empty patch)',
+  reviewFloor: "node:https + Logward's review",
 } as const;
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
@@ -143,7 +146,7 @@ function logwardWebhook(name: string, cli: string, extra: string[]): Server {
   };
 }
 
-const floorServer = (name: string, script: string): Server => ({
+const floorServer = (name: string, script: string, extra: string[] = []): Server => ({
   name,
   async start(dir) {
     const out = join(dir, `${name.replace(/\W+/g, '-')}.log`);
@@ -154,6 +157,7 @@ const floorServer = (name: string, script: string): Server => ({
       join(dir, 'serving.crt'),
       '--key',
       join(dir, 'serving.key'),
+      ...extra,
     ]);
     const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
@@ -261,6 +265,7 @@ export async function webhook(
   const servers = [
     floorServer(SERVERS.nodeFloor, NODE_FLOOR),
     ...(config.fastifyFloor ? [floorServer(SERVERS.fastifyFloor, FASTIFY_FLOOR)] : []),
+    floorServer(SERVERS.reviewFloor, REVIEW_FLOOR, ['--built', join(cli, '../..')]),
     logwardWebhook(SERVERS.logward, cli, []),
     ...(config.quietVariant ? [logwardWebhook(SERVERS.quiet, cli, ['--log-level=warn'])] : []),
   ];
