@@ -32,19 +32,21 @@ function diff(before: Json, after: Json, path: string, operations: Operation[]):
   // Changes to existing keys first, last key first, then additions in order: compare's order.
   for (let i = oldKeys.length - 1; i >= 0; i--) {
     const key = oldKeys[i]!;
-    const at = `${path}/${pointerSegment(key)}`;
     const oldValue = was[key];
+    const newValue = is[key];
+    // Most keys hold what they held: nothing to say, and no pointer to build for them.
+    if (oldValue === newValue && (newValue !== undefined || Object.hasOwn(after, key))) continue;
+    const at = `${path}/${pointerSegment(key)}`;
     // An object key set to undefined is gone once serialised; an array keeps its place (null).
     if (
       !Object.hasOwn(after, key) ||
-      (is[key] === undefined && oldValue !== undefined && !Array.isArray(after))
+      (newValue === undefined && oldValue !== undefined && !Array.isArray(after))
     )
       throw new Error(`refusing to send a patch that removes ${at}: Logward's mutation only adds`);
-    const newValue = is[key];
     if (isContainer(oldValue) && isContainer(newValue) && Array.isArray(oldValue) === Array.isArray(newValue))
       diff(oldValue, newValue, at, operations);
     // (An array element set to undefined serialises as null.)
-    else if (oldValue !== newValue) operations.push({ op: 'replace', path: at, value: newValue ?? null });
+    else operations.push({ op: 'replace', path: at, value: newValue ?? null });
   }
   if (newKeys.length === oldKeys.length) return;
   for (const key of newKeys) {
