@@ -166,6 +166,7 @@ describe('renderReport', () => {
     const run = results({
       webhook: {
         patchBytes: { 'logward webhook': 1800 },
+        primeMs: 5000,
         runs: [
           hook('node:https floor (empty patch)', 1000, 1000, 2, 200),
           hook('logward webhook', 1000, 999, 6, 800),
@@ -192,6 +193,9 @@ describe('renderReport', () => {
       '| logward webhook | 1,000 | 999 | 1.00 ms | 6.00 ms | 6.00 ms | 0 | 800 | 50% | 128 MiB | 40% | 3.00x / 0.25x |',
     );
     expect(markdown).toContain('The node:https floor itself reached only 2,200/s at 5,000/s offered');
+    expect(markdown).toContain(
+      'The servers take turns at each rate, after each has answered 5 s of reviews at 1,000/s unmeasured',
+    );
     expect(markdown).toContain(
       '| without cluster credentials (TLS from files) | 3 | 600 ms | 500 ms | 1400 ms |',
     );

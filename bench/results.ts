@@ -23,5 +23,11 @@ export interface Results {
   reaction?: ReactionResult;
   compression?: CompressionResult;
   footprint?: { idle: FootprintRun[]; loaded: FootprintRun[]; loadedRateMBs: number | undefined };
-  webhook?: { patchBytes: Record<string, number>; runs: WebhookRun[]; start?: WebhookStartResult };
+  webhook?: {
+    patchBytes: Record<string, number>;
+    runs: WebhookRun[];
+    /** How long each server answered 1,000 reviews/s, unmeasured, before the first rate. */
+    primeMs?: number;
+    start?: WebhookStartResult;
+  };
 }

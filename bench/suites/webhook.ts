@@ -34,6 +34,8 @@ export const SERVERS = {
   fastifyFloor: 'fastify floor (empty patch)',
   reviewFloor: "node:https + Logward's review",
 } as const;
+/** The rate of the unmeasured run that lets each server's JIT settle (config.primeMs). */
+const PRIME_RATE = 1000;
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
 
@@ -259,7 +261,7 @@ export async function webhook(
   config: BenchConfig['webhook'],
   root: string,
   log: (line: string) => void,
-): Promise<{ patchBytes: Record<string, number>; runs: WebhookRun[] }> {
+): Promise<{ patchBytes: Record<string, number>; runs: WebhookRun[]; primeMs: number }> {
   const { cert } = await makeCertificate(root);
   const cli = await builtCli(root);
   const servers = [
@@ -282,6 +284,9 @@ export async function webhook(
       if (!answer.allowed) throw new Error(`${server.name} did not allow the review`);
       patchBytes[server.name] = answer.patchBytes;
     }
+    for (const { name, child, port } of running) {
+      await measure(name, child, port, PRIME_RATE, cert, { ...config, runMs: config.primeMs, warmupMs: 0 });
+    }
     for (const rate of config.rates) {
       for (const { name, child, port } of running) {
         const run = await measure(name, child, port, rate, cert, config);
@@ -297,5 +302,5 @@ export async function webhook(
       if (child.exitCode === null) await once(child, 'exit');
     }
   }
-  return { patchBytes, runs };
+  return { patchBytes, runs, primeMs: config.primeMs };
 }
