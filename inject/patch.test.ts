@@ -72,5 +72,13 @@ describe('the patch', () => {
     expect(() => diffPatch({ spec: { volumes: [1, 2] } }, { spec: { volumes: [1] } })).toThrow(
       'refusing to send a patch that removes /spec/volumes/1',
     );
+    // A key set to undefined is gone once serialised, whether it held a value or already undefined.
+    expect(() => diffPatch({ spec: { hostNetwork: true } }, { spec: { hostNetwork: undefined } })).toThrow(
+      'refusing to send a patch that removes /spec/hostNetwork',
+    );
+    expect(() => diffPatch({ spec: { hostNetwork: undefined } }, { spec: {} })).toThrow(
+      'refusing to send a patch that removes /spec/hostNetwork',
+    );
+    expect(diffPatch({ spec: { hostNetwork: undefined } }, { spec: { hostNetwork: undefined } })).toEqual([]);
   });
 });
