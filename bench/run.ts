@@ -36,9 +36,20 @@ const { values } = parseArgs({
     out: { type: 'string' },
     only: { type: 'string' },
     render: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+if (values.help) {
+  log(`Usage: npm run bench [-- options]
+  (none)                  full run (under 15 min), writes docs/benchmarks.{md,json}
+  --quick                 about a minute, scaled down; writes bench/out/ unless --write-docs
+  --only=SECTION,...      a subset; sections: ${SECTIONS.join(', ')}
+  --out=DIR               where to write benchmarks.{md,json}
+  --render FILE.json      rewrite the Markdown next to a saved run, no run`);
+  process.exit(0);
+}
 
 if (values.render) {
   // The report's wording can change without rerunning fifteen minutes of measurements.
