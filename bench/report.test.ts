@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lostLinesSentence, renderReport, usageSentence } from './report.ts';
+import { lostLinesSentence, renderReport, usageSentence, webhookBreakdown } from './report.ts';
 import type { Results } from './results.ts';
 import type { UsageRun } from './suites/bounded-usage.ts';
 import type { LostLinesRun } from './suites/lost-lines.ts';
@@ -157,21 +157,94 @@ describe('renderReport', () => {
       rssBytes: 2 ** 27,
       rssPeakBytes: 2 ** 27,
     });
+    const trial = (readyMs: number) => ({
+      readyMs,
+      readyzMs: readyMs,
+      firstReviewMs: readyMs - 5,
+      rssBytes: 80 * 2 ** 20,
+    });
     const run = results({
       webhook: {
         patchBytes: { 'logward webhook': 1800 },
+        primeMs: 5000,
         runs: [
+          hook('node:https floor (empty patch)', 1000, 1000, 2, 200),
           hook('logward webhook', 1000, 999, 6, 800),
-          hook('fastify floor (empty patch)', 1000, 1000, 2, 200),
-          hook('fastify floor (empty patch)', 5000, 2200, 900, 150),
+          hook('node:https floor (empty patch)', 5000, 2200, 900, 150),
+          hook("node:https + Logward's review", 5000, 1900, 1000, 160),
+          hook('logward webhook', 5000, 1400, 3000, 180),
         ],
+        start: {
+          withoutCredentials: [trial(600), trial(500), trial(1400)],
+          withCredentials: [trial(1900), trial(700), trial(800)],
+          afterReviews: {
+            reviews: 1200,
+            errors: 0,
+            ownerLookupFailures: 0,
+            rssBytes: 90 * 2 ** 20,
+            rssPeakBytes: 95 * 2 ** 20,
+          },
+          cluster: 'kube-apiserver v1.37.2 (test/e2e/controlplane.ts), started in 6.0 s',
+        },
       },
     });
     const markdown = renderReport(run, checkTargets(run));
     expect(markdown).toContain(
-      '| logward webhook | 1,000 | 999 | 1.00 ms | 6.00 ms | 6.00 ms | 0 | 800 | 50% | 128 MiB | 40% | 3.00x / 4.00x |',
+      '| logward webhook | 1,000 | 999 | 1.00 ms | 6.00 ms | 6.00 ms | 0 | 800 | 50% | 128 MiB | 40% | 3.00x / 0.25x |',
     );
-    expect(markdown).toContain('The floor itself reached only 2,200/s at 5,000/s offered');
-    expect(checkTargets(run).find((c) => c.target.startsWith('Webhook p99'))).toMatchObject({ met: false });
+    expect(markdown).toContain('The node:https floor itself reached only 2,200/s at 5,000/s offered');
+    expect(markdown).toContain(
+      'The servers take turns at each rate, after each has answered 5 s of reviews at 1,000/s unmeasured',
+    );
+    expect(markdown).toContain(
+      '| without cluster credentials (TLS from files) | 3 | 600 ms | 500 ms | 1400 ms |',
+    );
+    const target = (start: string) => checkTargets(run).find((c) => c.target.startsWith(start));
+    expect(target('Webhook p99')).toMatchObject({ met: false, measured: expect.stringMatching(/^3\.00x/) });
+    expect(target('Webhook saturated throughput')).toMatchObject({
+      met: true,
+      measured: expect.stringMatching(
+        /^0\.83x per core .*; Logward's review alone on the bare server 0\.94x$/,
+      ),
+    });
+    expect(markdown).toContain(
+      "Where a saturated review's CPU goes (5,000/s offered): 150 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds 10 µs; fastify, the webhook's hooks, metrics and log line 20 µs.",
+    );
+    expect(target('Webhook ready without')).toMatchObject({
+      met: true,
+      measured: 'median 600 ms, worst 1400 ms over 3 starts',
+    });
+    expect(target('Webhook ready with')).toMatchObject({ met: true });
+    expect(target('Webhook RSS')).toMatchObject({
+      met: false,
+      measured: expect.stringMatching(/^peak 128 MiB \(at 1,000 reviews\/s offered\)/),
+    });
+  });
+});
+
+describe('webhookBreakdown', () => {
+  const cpu = (figures: Record<string, number>) => (server: string) => figures[server];
+
+  it('splits the framework, the hooks and the log line apart when the full run measured them', () => {
+    expect(
+      webhookBreakdown(
+        cpu({
+          'node:https floor (empty patch)': 250,
+          "node:https + Logward's review": 330,
+          'fastify floor (empty patch)': 290,
+          'logward webhook --log-level=warn': 400,
+          'logward webhook': 430,
+        }),
+        'at 5000/s offered',
+      ),
+    ).toBe(
+      "at 5000/s offered: 250 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds 80 µs; fastify 40 µs; the webhook's hooks and metrics 30 µs; its log line per injected pod 30 µs (default level against --log-level=warn). Differences of runs on a shared machine: indicative to some tens of µs.",
+    );
+  });
+
+  it('says nothing without the review floor to split by', () => {
+    expect(
+      webhookBreakdown(cpu({ 'node:https floor (empty patch)': 250, 'logward webhook': 430 }), 'x'),
+    ).toBeUndefined();
   });
 });

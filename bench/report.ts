@@ -6,7 +6,9 @@ import { formatBytes, formatMs, formatNumber, formatPercent, ratio, table } from
 import type { Results } from './results.ts';
 import type { UsageRun } from './suites/bounded-usage.ts';
 import type { LostLinesRun } from './suites/lost-lines.ts';
-import type { TargetCheck } from './targets.ts';
+import { SERVERS } from './suites/webhook.ts';
+import type { StartTrial } from './suites/webhook-start.ts';
+import { median, perCore, type TargetCheck } from './targets.ts';
 
 const MET = (met: boolean | undefined) => (met === undefined ? 'not measured' : met ? 'met' : '**missed**');
 
@@ -338,10 +340,42 @@ function footprintSection(results: Results): string {
   ]);
 }
 
+/**
+ * The webhook's CPU per review split by what each server adds to the one below it: the floor,
+ * Logward's review on the same bare server, then fastify and the webhook's plumbing (the
+ * split between those two, and the log line, when the full run measured the fastify floor and
+ * the quiet webhook). Undefined without the floor, the review floor and the webhook.
+ */
+export function webhookBreakdown(
+  cpuUs: (server: string) => number | undefined,
+  lead: string,
+): string | undefined {
+  const node = cpuUs(SERVERS.nodeFloor);
+  const review = cpuUs(SERVERS.reviewFloor);
+  const logward = cpuUs(SERVERS.logward);
+  if (node === undefined || review === undefined || logward === undefined) return undefined;
+  const us = (value: number) => `${formatNumber(value)} µs`;
+  const parts = [
+    `${us(node)} is the floor (TLS, HTTP, reading and parsing the review, writing an answer)`,
+    `Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds ${us(review - node)}`,
+  ];
+  const fastify = cpuUs(SERVERS.fastifyFloor);
+  const quiet = cpuUs(SERVERS.quiet);
+  if (fastify !== undefined && quiet !== undefined) {
+    parts.push(
+      `fastify ${us(fastify - node)}`,
+      `the webhook's hooks and metrics ${us(quiet - fastify - (review - node))}`,
+      `its log line per injected pod ${us(logward - quiet)} (default level against --log-level=warn)`,
+    );
+  } else {
+    parts.push(`fastify, the webhook's hooks, metrics and log line ${us(logward - review)}`);
+  }
+  return `${lead}: ${parts.join('; ')}. Differences of runs on a shared machine: indicative to some tens of µs.`;
+}
+
 function webhookSection(results: Results): string {
   const w = results.webhook!;
-  const floor = (rate: number) =>
-    w.runs.find((r) => r.server.startsWith('fastify floor') && r.offered === rate);
+  const floor = (rate: number) => w.runs.find((r) => r.server === SERVERS.nodeFloor && r.offered === rate);
   const rows = w.runs.map((r) => {
     const base = floor(r.offered);
     return [
@@ -354,28 +388,39 @@ function webhookSection(results: Results): string {
       `${formatNumber(r.errors + r.unanswered)}`,
       formatNumber(r.serverCpuPerReviewUs),
       `${formatNumber(r.serverCpuPercent)}%`,
-      formatBytes(r.rssBytes),
+      formatBytes(r.rssPeakBytes),
       `${formatNumber(r.generatorCpuPercent)}%`,
       base && base !== r
-        ? `${ratio(r.latencyMs.p99, base.latencyMs.p99)} / ${ratio(r.serverCpuPerReviewUs, base.serverCpuPerReviewUs)}`
+        ? `${ratio(r.latencyMs.p99, base.latencyMs.p99)} / ${ratio(perCore(r), perCore(base))}`
         : '',
     ];
   });
-  const ours = w.runs.find((r) => r.server === 'logward webhook' && r.offered === 1000);
+  const run = (server: string, rate: number) => w.runs.find((r) => r.server === server && r.offered === rate);
+  const sentences: string[] = [];
+  const ours = run(SERVERS.logward, 1000);
   const base = floor(1000);
-  const sentence =
-    ours && base
-      ? `- At 1,000 reviews/s the webhook answered with p99 ${formatMs(ours.latencyMs.p99)} against the floor's ${formatMs(base.latencyMs.p99)}, spending ${formatNumber(ours.serverCpuPerReviewUs)} µs of CPU per review against ${formatNumber(base.serverCpuPerReviewUs)} µs (${ratio(ours.serverCpuPerReviewUs, base.serverCpuPerReviewUs)}): that is the latency a pod creation waits for the mutation, before any network between API server and webhook.`
-      : '';
-  const saturated = w.runs.filter(
-    (r) => r.server.startsWith('fastify floor') && r.achieved < 0.98 * r.offered,
+  if (ours && base)
+    sentences.push(
+      `At 1,000 reviews/s the webhook answered with p99 ${formatMs(ours.latencyMs.p99)} against the node:https floor's ${formatMs(base.latencyMs.p99)}, spending ${formatNumber(ours.serverCpuPerReviewUs)} µs of CPU per review against ${formatNumber(base.serverCpuPerReviewUs)} µs: that is the latency a pod creation waits for the mutation, before any network between API server and webhook.`,
+    );
+  const top = Math.max(...w.runs.map((r) => r.offered));
+  const breakdown = webhookBreakdown(
+    (server) => run(server, top)?.serverCpuPerReviewUs,
+    `Where a saturated review's CPU goes (${formatNumber(top)}/s offered)`,
   );
-  const limits = saturated.map(
+  if (breakdown) sentences.push(breakdown);
+  const short = w.runs.filter(
     (r) =>
-      `- The floor itself reached only ${formatNumber(r.achieved)}/s at ${formatNumber(r.offered)}/s offered: that is this machine's and this load generator's limit (generator at ${formatNumber(r.generatorCpuPercent)}% of its core), so at that rate compare CPU per review, not latency.`,
+      (r.server === SERVERS.nodeFloor || r.server === SERVERS.fastifyFloor) && r.achieved < 0.98 * r.offered,
   );
-  return section('6. Webhook', [
-    `Open-loop load over HTTPS keep-alive (${results.pinning}): reviews are sent on a fixed schedule and each latency is measured from when the request was due, so queueing shows. The review is \`webhook/fixtures/pod-review.json\` (3 containers, env, probes, volumes; Logward's patch is ${formatBytes(w.patchBytes['logward webhook'])}). \`logward webhook\` runs without cluster credentials (owner lookup off) at its default log level, which writes JSON lines per request, and at \`--log-level=warn\`; the floor is a fastify HTTPS handler returning an empty patch.`,
+  sentences.push(
+    ...short.map(
+      (r) =>
+        `The ${r.server.replace(' (empty patch)', '')} itself reached only ${formatNumber(r.achieved)}/s at ${formatNumber(r.offered)}/s offered, with its server at ${formatNumber(r.serverCpuPercent)}% of a core and the generator at ${formatNumber(r.generatorCpuPercent)}% of its own: past that the machine or the generator is the limit, so compare CPU per review, not latency.`,
+    ),
+  );
+  const blocks = [
+    `Open-loop load over HTTPS keep-alive (${results.pinning}): reviews are sent on a fixed schedule and each latency is measured from when the request was due, so queueing shows. The review is \`webhook/fixtures/pod-review.json\` (3 containers, env, probes, volumes; Logward's patch is ${formatBytes(w.patchBytes[SERVERS.logward])}). \`logward webhook\` runs as the image does (the built JavaScript), without cluster credentials (owner lookup off), at its default log level (a JSON line per injected pod)${w.runs.some((r) => r.server === SERVERS.quiet) ? ' and at `--log-level=warn`' : ''}. The floor is a bare node:https server that parses the review and answers an empty patch${w.runs.some((r) => r.server === SERVERS.reviewFloor) ? "; the same server answering with Logward's own review (its parse, decision, patch and answer, from the same built JavaScript, without framework, logs or metrics) shows what the review itself costs" : ''}${w.runs.some((r) => r.server === SERVERS.fastifyFloor) ? '; a fastify handler doing the same shows what the framework costs' : ''}. The servers take turns at each rate${w.primeMs ? `, after each has answered ${formatNumber(w.primeMs / 1000)} s of reviews at 1,000/s unmeasured (a replica runs for days: what its JIT compiles in its first seconds is not what a review costs)` : ''}. "Per core" is reviews per CPU second of the server.`,
     table(
       [
         'Server',
@@ -387,12 +432,60 @@ function webhookSection(results: Results): string {
         'Failed',
         'CPU µs/review',
         'Server CPU',
-        'RSS',
+        'RSS peak',
         'Generator CPU',
-        'p99 / CPU vs floor',
+        'p99 / per core vs floor',
       ],
       rows,
     ),
-    [sentence, ...limits].filter((line) => line !== '').join('\n'),
-  ]);
+    sentences.map((line) => `- ${line}`).join('\n'),
+  ];
+  if (w.start) blocks.push(...startBlocks(w.start));
+  return section('6. Webhook', blocks);
+}
+
+function startBlocks(start: NonNullable<NonNullable<Results['webhook']>['start']>): string[] {
+  const row = (what: string, trials: readonly StartTrial[]) => {
+    const ready = trials.map((t) => t.readyMs);
+    return [
+      what,
+      formatNumber(trials.length),
+      formatMs(median(ready)),
+      formatMs(Math.min(...ready)),
+      formatMs(Math.max(...ready)),
+      formatMs(median(trials.map((t) => t.readyzMs))),
+      formatMs(median(trials.map((t) => t.firstReviewMs))),
+      formatBytes(median(trials.map((t) => t.rssBytes))),
+    ];
+  };
+  const rows = [
+    ...(start.withoutCredentials.length > 0
+      ? [row('without cluster credentials (TLS from files)', start.withoutCredentials)]
+      : []),
+    ...(start.withCredentials.length > 0
+      ? [row('with credentials (--tls-secret, --sidecar-mode=auto, owner lookup)', start.withCredentials)]
+      : []),
+  ];
+  const after = start.afterReviews;
+  return [
+    `**Start.** From spawning \`logward webhook\` (built JavaScript) to ready: /readyz answers 200 and a review sent to /mutate is answered, polled every 10 ms. With credentials it runs against ${start.cluster || 'a real kube-apiserver'} as the default install runs it: its service account under the install's RBAC, the built-in TLS kept in its Secret (the first start creates the CA, the others adopt it and patch the webhook configurations' caBundle), the server version and the nodes read before it serves.`,
+    table(
+      [
+        'Start',
+        'Starts',
+        'Median',
+        'Best',
+        'Worst',
+        '/readyz 200 (median)',
+        'First review (median)',
+        'RSS once ready',
+      ],
+      rows,
+    ),
+    ...(after
+      ? [
+          `- With credentials, after ${formatNumber(after.reviews)} reviews at 1,000/s of a pod whose ReplicaSet the webhook reads from the API server (then from its cache): RSS ${formatBytes(after.rssBytes)}, peak ${formatBytes(after.rssPeakBytes)}; ${formatNumber(after.errors)} failed reviews, ${formatNumber(after.ownerLookupFailures)} failed owner lookups.`,
+        ]
+      : []),
+  ];
 }

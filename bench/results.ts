@@ -6,6 +6,7 @@ import type { FootprintRun } from './suites/footprint.ts';
 import type { LostLinesResult } from './suites/lost-lines.ts';
 import type { ReactionResult } from './suites/reaction.ts';
 import type { WebhookRun } from './suites/webhook.ts';
+import type { WebhookStartResult } from './suites/webhook-start.ts';
 
 export interface Results {
   mode: 'quick' | 'full';
@@ -22,5 +23,11 @@ export interface Results {
   reaction?: ReactionResult;
   compression?: CompressionResult;
   footprint?: { idle: FootprintRun[]; loaded: FootprintRun[]; loadedRateMBs: number | undefined };
-  webhook?: { patchBytes: Record<string, number>; runs: WebhookRun[] };
+  webhook?: {
+    patchBytes: Record<string, number>;
+    runs: WebhookRun[];
+    /** How long each server answered 1,000 reviews/s, unmeasured, before the first rate. */
+    primeMs?: number;
+    start?: WebhookStartResult;
+  };
 }

@@ -15,7 +15,7 @@ import { configFor } from './config.ts';
 import { describeMachine, measureContention } from './machine.ts';
 import { ensurePeers, peerVersions } from './peers.ts';
 import { pinningAvailable } from './processes.ts';
-import { renderReport } from './report.ts';
+import { renderReport, webhookBreakdown } from './report.ts';
 import type { Results } from './results.ts';
 import { boundedUsage } from './suites/bounded-usage.ts';
 import { compression } from './suites/compression.ts';
@@ -23,6 +23,7 @@ import { idleFootprint } from './suites/footprint.ts';
 import { lostLines } from './suites/lost-lines.ts';
 import { reaction } from './suites/reaction.ts';
 import { webhook } from './suites/webhook.ts';
+import { webhookStart } from './suites/webhook-start.ts';
 import { checkTargets } from './targets.ts';
 
 const SECTIONS = ['lost-lines', 'usage', 'reaction', 'compression', 'footprint', 'webhook'] as const;
@@ -35,9 +36,20 @@ const { values } = parseArgs({
     out: { type: 'string' },
     only: { type: 'string' },
     render: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+if (values.help) {
+  log(`Usage: npm run bench [-- options]
+  (none)                  full run (under 15 min), writes docs/benchmarks.{md,json}
+  --quick                 about a minute, scaled down; writes bench/out/ unless --write-docs
+  --only=SECTION,...      a subset; sections: ${SECTIONS.join(', ')}
+  --out=DIR               where to write benchmarks.{md,json}
+  --render FILE.json      rewrite the Markdown next to a saved run, no run`);
+  process.exit(0);
+}
 
 if (values.render) {
   // The report's wording can change without rerunning fifteen minutes of measurements.
@@ -164,6 +176,14 @@ try {
   });
   await run('webhook', async () => {
     results.webhook = await webhook(config.webhook, root, log);
+    const runs = results.webhook.runs;
+    const top = Math.max(...runs.map((r) => r.offered));
+    const breakdown = webhookBreakdown(
+      (server) => runs.find((r) => r.server === server && r.offered === top)?.serverCpuPerReviewUs,
+      `at ${top}/s offered`,
+    );
+    if (breakdown) log(`  ${breakdown}`);
+    results.webhook.start = await webhookStart(config.webhook, root, log);
   });
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -1,5 +1,4 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseDirectories } from '../contract/directories.ts';
 import { KEYS, STATUS_INJECTED } from '../contract/keys.ts';
 import { inheritedSettings, type Layers, ownSettings, settingsOf } from '../contract/layers.ts';
 import { resolveOptIn } from '../contract/opt-in.ts';
@@ -9,6 +8,7 @@ import { classicSidecarBlocksCompletion } from './jobs.ts';
 import { addLogVolumeAndSidecar } from './mutate.ts';
 import { SIDECAR_CONTAINER } from './names.ts';
 import type { InjectionSkipReason } from './reasons.ts';
+import { rememberedDirectories } from './remembered-directories.ts';
 import type { SidecarImage, SidecarMode } from './sidecar-container.ts';
 
 /** Everything `decide` knows beyond the pod itself; gathered by the caller, so decide stays pure. */
@@ -63,16 +63,14 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
   if (isInjected(pod)) return skip('already_injected');
   if (isWindows(pod)) return skip('windows_pod');
 
-  const parsed = parseDirectories(own, inheritedSettings(layers));
+  const parsed = rememberedDirectories(own, inheritedSettings(layers));
   if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems, warnings: parsed.warnings };
   if (!pod.spec?.containers?.length) return skip('no_containers', parsed.warnings);
   if (classicSidecarBlocksCompletion(pod, context.mode)) {
     return skip('classic_sidecar_blocks_job', parsed.warnings);
   }
 
-  // The pod is JSON from the review: a JSON round trip copies it faster than structuredClone.
-  const mutated: V1Pod = JSON.parse(JSON.stringify(pod));
-  const result = addLogVolumeAndSidecar(mutated, {
+  const result = addLogVolumeAndSidecar(pod, {
     policy: parsed.policy,
     directories: parsed.directories,
     several: parsed.several,
@@ -88,7 +86,7 @@ export function decide(pod: V1Pod, context: DecideContext): Decision {
       : [`${KEYS.status}: ${JSON.stringify(status)} is Logward's to write; it now says "${STATUS_INJECTED}"`];
   return {
     kind: 'inject',
-    pod: mutated,
+    pod: result.pod,
     notes: result.notes,
     warnings: [...parsed.warnings, ...result.warnings, ...statusWarning],
   };

@@ -85,8 +85,13 @@ export function existingLogVolume(
   return { kind: 'adopt', container: first.container, mount: first.mount, volume, emptyDir };
 }
 
+/** One or more `/segment`, none of them empty or `.` (`..` is a name here, as cleanMountPath keeps it). */
+const CLEAN_PATH = /^(?:\/(?!\.(?:\/|$))[^/]+)+$/;
+
 /** `/log/`, `//log` and `/log/.` are one mount point to the container runtime: one spelling here. */
 export function cleanMountPath(path: string): string {
+  // Almost every mount path is written clean already: checked once instead of rebuilt.
+  if (CLEAN_PATH.test(path)) return path;
   return `/${path
     .split('/')
     .filter((s) => s !== '' && s !== '.')

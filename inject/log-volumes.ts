@@ -31,7 +31,10 @@ export type LogVolumesResult =
     }
   | { ok: false; problems: Problem[] };
 
-/** Adds the log volumes and the app's mounts to `spec`, in place and append-only. */
+/**
+ * Adds the log volumes and the app's mounts to `spec`, in place and append-only. `spec`'s volume
+ * and container lists and its containers must be the caller's own; volumes may be shared.
+ */
 export function addLogVolumes(
   spec: V1PodSpec,
   directories: readonly DirectoryPolicy[],
@@ -88,7 +91,11 @@ export function addLogVolumes(
       }
       adopted.set(mount.name, logDir);
       notes.push(`reused volume "${mount.name}" that container "${existing.container}" mounts at ${logDir}`);
-      const sizeLimit = adoptVolume(existing.volume.name, existing.emptyDir, policy, notes, warnings);
+      // The adopted volume may get a sizeLimit: a copy of it takes the original's place, which
+      // the review's pod still holds.
+      const emptyDir = { ...existing.emptyDir };
+      spec.volumes[spec.volumes.indexOf(existing.volume)] = { ...existing.volume, emptyDir };
+      const sizeLimit = adoptVolume(existing.volume.name, emptyDir, policy, notes, warnings);
       for (const container of targets) {
         if (!(container.volumeMounts ?? []).some((m) => cleanMountPath(m.mountPath) === logDir)) {
           addMount(container, { ...mount });

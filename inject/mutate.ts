@@ -20,16 +20,23 @@ export interface MutationInput {
 }
 
 export type MutationResult =
-  | { ok: true; notes: string[]; warnings: string[] }
+  | { ok: true; pod: V1Pod; notes: string[]; warnings: string[] }
   | { ok: false; problems: Problem[] };
 
 /**
- * Adds the log volume, its mounts, the annotations volume and the sidecar to `pod`, in place.
- * Append-only by design: every change adds an array element or a missing object key, so the
- * JSON Patch diffed from it contains nothing but `add` operations.
+ * `pod` with the log volumes, their mounts, the annotations volume and the sidecar added; `pod`
+ * itself is left untouched. Append-only by design: every change adds an array element or a
+ * missing object key, so the JSON Patch diffed from it contains nothing but `add` operations.
+ *
+ * Only the objects on the way to a change are copied (the pod, its metadata and annotations,
+ * its spec, the volume and container lists and the containers; log-volumes.ts copies a volume
+ * it adopts); everything else is shared with `pod`. A review's pod can be large (env, probes,
+ * managed fields): copying all of it and then diffing all of it was most of what a review cost,
+ * and the diff skips what is shared by identity.
  */
-export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): MutationResult {
+export function addLogVolumeAndSidecar(original: V1Pod, input: MutationInput): MutationResult {
   const { policy } = input;
+  const pod = writableCopy(original);
   const spec = pod.spec as V1PodSpec;
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -75,10 +82,22 @@ export function addLogVolumeAndSidecar(pod: V1Pod, input: MutationInput): Mutati
   if (input.mode === 'native') spec.initContainers = [...(spec.initContainers ?? []), sidecar];
   else spec.containers.push(sidecar);
 
-  pod.metadata ??= {};
-  pod.metadata.annotations ??= {};
-  pod.metadata.annotations[KEYS.status] = STATUS_INJECTED;
-  return { ok: true, notes, warnings };
+  pod.metadata!.annotations![KEYS.status] = STATUS_INJECTED;
+  return { ok: true, pod, notes, warnings };
+}
+
+/** `pod` with fresh copies of the objects addLogVolumeAndSidecar writes to, sharing the rest. */
+function writableCopy(pod: V1Pod): V1Pod {
+  const spec = pod.spec as V1PodSpec;
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations } },
+    spec: {
+      ...spec,
+      containers: spec.containers.map((container) => ({ ...container })),
+      ...(spec.volumes ? { volumes: [...spec.volumes] } : {}),
+    },
+  };
 }
 
 /**

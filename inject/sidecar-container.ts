@@ -102,6 +102,12 @@ function restrictedSecurityContext(runAsUser: number, runAsGroup: number): V1Sec
 
 /** Drops undefined entries; undefined when none is left, so the field is omitted altogether. */
 function compact<V>(record: Record<string, V | undefined>): Record<string, V> | undefined {
-  const entries = Object.entries(record).filter((entry): entry is [string, V] => entry[1] !== undefined);
-  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  let kept: Record<string, V> | undefined;
+  for (const key in record) {
+    const value = record[key];
+    if (value === undefined) continue;
+    kept ??= {};
+    kept[key] = value;
+  }
+  return kept;
 }

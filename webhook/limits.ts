@@ -48,9 +48,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   validateBodyBytes: 2 * OBJECT_JSON + ENVELOPE,
   smallBodyBytes: 256 * 1024,
   // Two of the largest pod reviews, or dozens of merely large ones. The built webhook idles at
-  // about 90 MiB without cluster credentials (webhook/slow-clients.test.ts keeps it under 128
-  // MiB whatever clients do) and about 60 MiB more with the Kubernetes client loaded: well
-  // within the Deployment's 256Mi limit either way.
+  // about 80 MiB, with or without cluster credentials, and stays under 128 MiB at 1,000
+  // reviews/s (npm run bench) and whatever slow clients do (webhook/slow-clients.test.ts): well
+  // within the Deployment's 256Mi limit.
   largeBodiesBytes: 16 * MiB,
   // A review is about a millisecond of CPU: 64 at once is far more than an API server sends one
   // replica, and what 64 slow clients can hold is bounded by the sizes above.

@@ -1,14 +1,18 @@
 // 6. Webhook: reviews per second and latency at fixed offered rates over HTTPS keep-alive,
-// with the realistic pod review (3 containers, env, probes, volumes). `logward webhook` at its
-// default log level (a JSON line per request and per review) and at warn, next to a minimal
-// fastify handler returning an empty patch (the floor). Server and load generator are pinned
-// to different cores when taskset exists.
+// with the realistic pod review (3 containers, env, probes, volumes). `logward webhook` in the
+// form the image runs (built JavaScript, its ENTRYPOINT's Node options), at its default log
+// level (a JSON line per injected pod) and, in full runs, at warn; next to the floor, a bare
+// node:https server answering an empty patch, and in full runs a fastify handler doing the same
+// (what the framework costs), and the same floor answering with Logward's own review (parse,
+// decision, patch; no framework, logs or metrics: what the review itself costs).
+// Server and load generator are pinned to different cores when taskset exists.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { builtCli, imageNodeOptions } from '../built-cli.ts';
 import type { BenchConfig } from '../config.ts';
 import { formatMs as ms } from '../format.ts';
 import type { Summary } from '../histogram.ts';
@@ -17,8 +21,21 @@ import { cpuTimes, memory } from '../procfs.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const LOADGEN = new URL('../loadgen.ts', import.meta.url).pathname;
-const FLOOR = new URL('../floor-server.ts', import.meta.url).pathname;
+const NODE_FLOOR = new URL('../floor-node.ts', import.meta.url).pathname;
+const FASTIFY_FLOOR = new URL('../floor-fastify.ts', import.meta.url).pathname;
+const REVIEW_FLOOR = new URL('../floor-review.ts', import.meta.url).pathname;
 export const REVIEW = join(ROOT, 'webhook/fixtures/pod-review.json');
+
+/** The servers compared, by the names the report and the targets use. */
+export const SERVERS = {
+  logward: 'logward webhook',
+  quiet: 'logward webhook --log-level=warn',
+  nodeFloor: 'node:https floor (empty patch)',
+  fastifyFloor: 'fastify floor (empty patch)',
+  reviewFloor: "node:https + Logward's review",
+} as const;
+/** The rate of the unmeasured run that lets each server's JIT settle (config.primeMs). */
+const PRIME_RATE = 1000;
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
 
@@ -47,7 +64,7 @@ interface Server {
   start(dir: string): Promise<{ child: ChildProcess; port: number; log: string }>;
 }
 
-async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
+export async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'serving.crt');
   const key = join(dir, 'serving.key');
   const result = await runCommand('openssl', [
@@ -102,7 +119,7 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-function logwardWebhook(name: string, extra: string[]): Server {
+function logwardWebhook(name: string, cli: string, extra: string[]): Server {
   return {
     name,
     async start(dir) {
@@ -110,7 +127,8 @@ function logwardWebhook(name: string, extra: string[]): Server {
       const port = await freePort();
       const fd = openSync(out, 'w');
       const [command, args] = pinned(SERVER_CPU, process.execPath, [
-        join(ROOT, 'cli/logward.ts'),
+        ...imageNodeOptions('Dockerfile.webhook'),
+        cli,
         'webhook',
         `--tls-cert=${join(dir, 'serving.crt')}`,
         `--tls-key=${join(dir, 'serving.key')}`,
@@ -130,17 +148,18 @@ function logwardWebhook(name: string, extra: string[]): Server {
   };
 }
 
-const floorServer: Server = {
-  name: 'fastify floor (empty patch)',
+const floorServer = (name: string, script: string, extra: string[] = []): Server => ({
+  name,
   async start(dir) {
-    const out = join(dir, 'floor.log');
+    const out = join(dir, `${name.replace(/\W+/g, '-')}.log`);
     const fd = openSync(out, 'w');
     const [command, args] = pinned(SERVER_CPU, process.execPath, [
-      FLOOR,
+      script,
       '--cert',
       join(dir, 'serving.crt'),
       '--key',
       join(dir, 'serving.key'),
+      ...extra,
     ]);
     const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
@@ -152,7 +171,7 @@ const floorServer: Server = {
       throw error;
     }
   },
-};
+});
 
 /** Retries one review until the server answers (it is starting), for up to 20 s. */
 async function firstReview(port: number, ca: string, child: ChildProcess, serverLog: string) {
@@ -202,76 +221,86 @@ function reviewOnce(port: number, ca: string): Promise<{ allowed: boolean; patch
   });
 }
 
+/** One load generator run against one server, with the server's CPU and memory over it. */
+async function measure(
+  server: string,
+  child: ChildProcess,
+  port: number,
+  rate: number,
+  cert: string,
+  config: BenchConfig['webhook'],
+): Promise<WebhookRun> {
+  const cpuBefore = cpuTimes(child.pid!).self;
+  const [command, args] = pinned(LOADGEN_CPU, process.execPath, [
+    LOADGEN,
+    ...['--port', String(port), '--ca', cert, '--body', REVIEW, '--rate', String(rate)],
+    ...['--ms', String(config.runMs), '--warmup-ms', String(config.warmupMs)],
+    ...['--connections', String(config.connections), '--drain-ms', String(config.drainMs)],
+  ]);
+  const started = performance.now();
+  const result = await runCommand(command, args, 120_000);
+  const seconds = (performance.now() - started) / 1000;
+  if (result.code !== 0) throw new Error(`loadgen exited ${result.code}: ${result.stderr.trim()}`);
+  const summary = JSON.parse(result.stdout) as Omit<
+    WebhookRun,
+    'server' | 'serverCpuPercent' | 'serverCpuPerReviewUs' | 'rssBytes' | 'rssPeakBytes'
+  >;
+  const { rss, hwm } = memory(child.pid!);
+  const serverCpu = cpuTimes(child.pid!).self - cpuBefore;
+  return {
+    server,
+    ...summary,
+    serverCpuPercent: (serverCpu / seconds) * 100,
+    serverCpuPerReviewUs: (serverCpu * 1e6) / Math.max(1, summary.completed + summary.completedInWarmup),
+    rssBytes: rss,
+    rssPeakBytes: hwm,
+  };
+}
+
 export async function webhook(
   config: BenchConfig['webhook'],
   root: string,
   log: (line: string) => void,
-): Promise<{ patchBytes: Record<string, number>; runs: WebhookRun[] }> {
+): Promise<{ patchBytes: Record<string, number>; runs: WebhookRun[]; primeMs: number }> {
   const { cert } = await makeCertificate(root);
+  const cli = await builtCli(root);
   const servers = [
-    logwardWebhook('logward webhook', []),
-    ...(config.quietVariant
-      ? [logwardWebhook('logward webhook --log-level=warn', ['--log-level=warn'])]
-      : []),
-    floorServer,
+    floorServer(SERVERS.nodeFloor, NODE_FLOOR),
+    ...(config.fastifyFloor ? [floorServer(SERVERS.fastifyFloor, FASTIFY_FLOOR)] : []),
+    floorServer(SERVERS.reviewFloor, REVIEW_FLOOR, ['--built', join(cli, '../..')]),
+    logwardWebhook(SERVERS.logward, cli, []),
+    ...(config.quietVariant ? [logwardWebhook(SERVERS.quiet, cli, ['--log-level=warn'])] : []),
   ];
   const runs: WebhookRun[] = [];
   const patchBytes: Record<string, number> = {};
-  for (const server of servers) {
-    const { child, port, log: serverLog } = await server.start(root);
-    try {
+  // All servers start first and take turns at each rate, so the machine's other work (it drifts
+  // over minutes) weighs on the floor and on the webhook alike.
+  const running: { name: string; child: ChildProcess; port: number }[] = [];
+  try {
+    for (const server of servers) {
+      const { child, port, log: serverLog } = await server.start(root);
+      running.push({ name: server.name, child, port });
       const answer = await firstReview(port, cert, child, serverLog);
       if (!answer.allowed) throw new Error(`${server.name} did not allow the review`);
       patchBytes[server.name] = answer.patchBytes;
-      for (const rate of config.rates) {
-        const cpuBefore = cpuTimes(child.pid!).self;
-        const [command, args] = pinned(LOADGEN_CPU, process.execPath, [
-          LOADGEN,
-          '--port',
-          String(port),
-          '--ca',
-          cert,
-          '--body',
-          REVIEW,
-          '--rate',
-          String(rate),
-          '--ms',
-          String(config.runMs),
-          '--warmup-ms',
-          String(config.warmupMs),
-          '--connections',
-          String(config.connections),
-          '--drain-ms',
-          String(config.drainMs),
-        ]);
-        const started = performance.now();
-        const result = await runCommand(command, args, 120_000);
-        const seconds = (performance.now() - started) / 1000;
-        if (result.code !== 0) throw new Error(`loadgen exited ${result.code}: ${result.stderr.trim()}`);
-        const summary = JSON.parse(result.stdout) as Omit<
-          WebhookRun,
-          'server' | 'serverCpuPercent' | 'serverCpuPerReviewUs' | 'rssBytes' | 'rssPeakBytes'
-        >;
-        const { rss, hwm } = memory(child.pid!);
-        const serverCpu = cpuTimes(child.pid!).self - cpuBefore;
-        const run: WebhookRun = {
-          server: server.name,
-          ...summary,
-          serverCpuPercent: (serverCpu / seconds) * 100,
-          serverCpuPerReviewUs:
-            (serverCpu * 1e6) / Math.max(1, summary.completed + summary.completedInWarmup),
-          rssBytes: rss,
-          rssPeakBytes: hwm,
-        };
+    }
+    for (const { name, child, port } of running) {
+      await measure(name, child, port, PRIME_RATE, cert, { ...config, runMs: config.primeMs, warmupMs: 0 });
+    }
+    for (const rate of config.rates) {
+      for (const { name, child, port } of running) {
+        const run = await measure(name, child, port, rate, cert, config);
         log(
-          `  ${server.name} at ${rate}/s: ${run.achieved.toFixed(0)}/s, p50 ${ms(run.latencyMs.p50)}, p99 ${ms(run.latencyMs.p99)}, p99.9 ${ms(run.latencyMs.p999)}, errors ${run.errors}, CPU ${run.serverCpuPercent.toFixed(0)}% (${run.serverCpuPerReviewUs.toFixed(0)} µs/review), generator ${run.generatorCpuPercent.toFixed(0)}%, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
+          `  ${name} at ${rate}/s: ${run.achieved.toFixed(0)}/s, p50 ${ms(run.latencyMs.p50)}, p99 ${ms(run.latencyMs.p99)}, p99.9 ${ms(run.latencyMs.p999)}, errors ${run.errors}, CPU ${run.serverCpuPercent.toFixed(0)}% (${run.serverCpuPerReviewUs.toFixed(0)} µs/review), generator ${run.generatorCpuPercent.toFixed(0)}%, RSS ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB`,
         );
         runs.push(run);
       }
-    } finally {
+    }
+  } finally {
+    for (const { child } of running) {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
     }
   }
-  return { patchBytes, runs };
+  return { patchBytes, runs, primeMs: config.primeMs };
 }

@@ -69,7 +69,7 @@ function usedBy(dir: string): Map<Grant, string> {
   const unreadable: string[] = [];
   const use = (file: string, method: string, path: string) => {
     const grant = grantOf(method, path.replace(/\$\{[^}]+\}/g, 'x'));
-    if (grant) used.set(grant, `${file}: ${method} ${path.split('?')[0]}`);
+    if (grant) used.set(grant, `${file}: ${method} ${path.split('?')[0]!.replace(/\$\{([^}]+)\}/g, '{$1}')}`);
   };
   for (const { file, text } of sources(dir)) {
     for (const [call, method] of text.matchAll(/\bclient\.(\w+)\(/g)) {
@@ -133,7 +133,7 @@ describe('RBAC: each rule has a code path that uses it', () => {
     expect(Object.fromEntries([...used].sort())).toMatchObject({
       'list /nodes': 'webhook/kube-nodes.ts: GET /api/v1/nodes',
       'watch /nodes': 'webhook/kube-nodes.ts: WATCH /api/v1/nodes',
-      'update /secrets': 'webhook/tls/kube-tls.ts: PUT /api/v1/namespaces/${ns}/secrets/${secretName}',
+      'update /secrets': 'webhook/tls/kube-tls.ts: PUT /api/v1/namespaces/{ns}/secrets/{secretName}',
       'get apps/deployments':
         'webhook/kube-owner-lookup.ts: GET /apis/apps/v1/namespaces/{namespace}/deployments/{name}',
     });
