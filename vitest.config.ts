@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{base,cli,contract,inject,kube,webhook,sidecar,demo,bench}/**/*.test.ts',
+            '{base,cli,contract,inject,kube,webhook,sidecar,demo,status,bench}/**/*.test.ts',
             'test/**/*.test.ts',
           ],
           // test/node's own *.test.ts need a real node; test/node/unit is pure.

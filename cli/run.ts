@@ -25,6 +25,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'add the log volume and sidecar to manifests offline (for GitOps)',
     load: async () => (await import('../inject/command.ts')).injectCommand,
   },
+  status: {
+    summary: 'list opted-in workloads and pods: injected or why not, log usage, last rotation',
+    load: async () => (await import('../status/command.ts')).statusCommand,
+  },
 };
 
 export function usage(): string {

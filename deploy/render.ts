@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENABLED_LABEL } from '../contract/keys.ts';
 
 const deployDir = dirname(fileURLToPath(import.meta.url));
 const rootDir = join(deployDir, '..');
@@ -43,7 +44,7 @@ export const RENDERED: readonly Rendered[] = [
     file: join(deployDir, 'install-namespaces.yaml'),
     source: join(deployDir, 'overlays', 'namespaces'),
     about: [
-      'The scope `namespaces`: only pods and workloads of namespaces labelled logward.io/enabled=true',
+      `The scope \`namespaces\`: only pods and workloads of namespaces labelled ${ENABLED_LABEL.key}=${ENABLED_LABEL.value}`,
       'are sent to the webhook. The webhook runs its own CA, as in install.yaml.',
     ],
   },

@@ -5,6 +5,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { parseAllDocuments } from 'yaml';
 import { InputError, UsageError, wrap } from '../base/errors.ts';
 import type { Command } from '../base/io.ts';
+import { PREFIX } from '../contract/keys.ts';
 import { clusterContext } from './cluster-context.ts';
 import { type InjectOutcome, injectObject } from './inject-object.ts';
 import { defaultsHelp, INJECTION_FLAGS, injectionHelp, parseInjectionFlags } from './injection-flags.ts';
@@ -32,7 +33,7 @@ export function injectHelp(): string {
     '',
     '  -f, --filename FILE|-                 manifest file, or - for stdin',
     '  -n, --namespace NAME                  the namespace of objects that name none',
-    '  --namespace-file FILE                 Namespaces (kubectl get namespace -o yaml) whose logward.io/',
+    `  --namespace-file FILE                 Namespaces (kubectl get namespace -o yaml) whose ${PREFIX}`,
     '                                        annotations are defaults for their objects, as Namespace',
     '                                        documents in the manifests are (repeatable)',
     '  --sidecar-mode native|classic         native sidecar (Kubernetes >= 1.29) or a classic container (default native)',

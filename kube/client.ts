@@ -35,6 +35,8 @@ export interface KubeClient {
   request<T>(method: Method, path: string, body?: RequestBody): Promise<T>;
   /** A GET that answers undefined on 404: a missing object is an answer, not a failure. */
   read<T>(path: string): Promise<T | undefined>;
+  /** A GET whose answer is text, not JSON (a pod's /metrics through the API server's proxy). */
+  readText(path: string): Promise<string>;
   /**
    * A watch (`path` with `watch=true`): `onEvent` gets each event as it comes. Resolves when
    * the API server ends it or `signal` aborts it; rejects when it cannot start or breaks.
@@ -125,6 +127,13 @@ export function kubeClient(credentials: KubeCredentials, options: KubeClientOpti
         if (error instanceof KubeApiError && error.status === 404) return undefined;
         throw error;
       }
+    },
+    async readText(path) {
+      const response = await send('GET', path, undefined, timeoutMs);
+      const text = await readAll(response);
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) throw apiError('GET', path, status, text);
+      return text;
     },
     async watch(path, onEvent, signal) {
       let response: IncomingMessage;

@@ -15,6 +15,8 @@ export interface KubeCredentials {
   server: string;
   /** Where they were found, for the start-up log: `in-cluster`, `kubeconfig FILE (context NAME)`. */
   source: string;
+  /** The kubeconfig context's namespace, if it names one. */
+  namespace?: string;
   /** Adds the CA, client certificate and Authorization header to one request's options. */
   apply(options: RequestOptions): Promise<void>;
   /** After a 401: forget a cached token, so the next `apply` reads a fresh one. */
@@ -34,8 +36,11 @@ export async function findCredentials(
   flag: string | undefined,
   env: Io['env'],
   serviceAccountDir = SERVICE_ACCOUNT_DIR,
+  /** A context of the kubeconfig to use instead of its current-context (`--context`). */
+  chosenContext?: string,
 ): Promise<KubeCredentials | undefined> {
-  const inCluster = !flag && env.KUBERNETES_SERVICE_HOST && existsSync(join(serviceAccountDir, 'token'));
+  const inCluster =
+    !flag && !chosenContext && env.KUBERNETES_SERVICE_HOST && existsSync(join(serviceAccountDir, 'token'));
   if (inCluster) return inClusterCredentials(env, serviceAccountDir);
   const home = join(env.HOME || homedir(), '.kube', 'config');
   const paths = flag
@@ -49,7 +54,7 @@ export async function findCredentials(
   const source = `kubeconfig ${paths.join(delimiter)}`;
   let context: KubeconfigContext;
   try {
-    context = await readKubeconfig(paths);
+    context = await readKubeconfig(paths, chosenContext);
   } catch (error) {
     throw wrap(`load Kubernetes credentials from ${source}`, error);
   }
@@ -85,6 +90,7 @@ function kubeconfigCredentials(context: KubeconfigContext, source: string): Kube
   return {
     server: context.server.replace(/\/+$/, ''),
     source,
+    namespace: context.namespace,
     async apply(options) {
       if (ca) options.ca = ca;
       if (cert) options.cert = cert;
@@ -114,12 +120,14 @@ async function clientNodeCredentials(
   try {
     if (paths.length === 1) kc.loadFromFile(paths[0]!);
     else kc.loadFromDefault();
+    kc.setCurrentContext(context.context);
   } catch (error) {
     throw wrap(`load Kubernetes credentials from ${source}`, error);
   }
   const server = kc.getCurrentCluster()?.server ?? context.server;
   return {
     server: server.replace(/\/+$/, ''),
+    namespace: context.namespace,
     source: `${source} (context ${context.context}, through @kubernetes/client-node for ${context.needs.join(', ')})`,
     apply: (options) => kc.applyToHTTPSOptions(options),
     // client-node renews exec and auth-provider credentials itself when they expire.

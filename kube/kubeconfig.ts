@@ -20,6 +20,8 @@ export type Pem = { data: Buffer } | { file: string };
 export interface KubeconfigContext {
   /** The context's name, for logs. */
   context: string;
+  /** The context's namespace, where a command without `-n` looks (kubectl's default). */
+  namespace?: string;
   server: string;
   ca?: Pem;
   insecureSkipTlsVerify: boolean;
@@ -41,7 +43,7 @@ type Doc = Record<string, unknown>;
  * current context as kubectl does: the first file to name a cluster, user or context wins, and
  * the first `current-context` set. Relative paths in a file are relative to that file.
  */
-export async function readKubeconfig(paths: readonly string[]): Promise<KubeconfigContext> {
+export async function readKubeconfig(paths: readonly string[], context?: string): Promise<KubeconfigContext> {
   const docs: Doc[] = [];
   for (const path of paths) {
     let text: string;
@@ -54,12 +56,14 @@ export async function readKubeconfig(paths: readonly string[]): Promise<Kubeconf
     }
     docs.push(absolutePaths(await parse(text, path), dirname(path)));
   }
-  return resolveContext(docs, paths.join(':'));
+  return resolveContext(docs, paths.join(':'), context);
 }
 
 /** The current context of merged kubeconfig documents; every error names the field at fault. */
-export function resolveContext(docs: readonly Doc[], source: string): KubeconfigContext {
-  const current = docs.map((d) => d['current-context']).find((c) => typeof c === 'string' && c !== '');
+export function resolveContext(docs: readonly Doc[], source: string, chosen?: string): KubeconfigContext {
+  // `--context NAME` as kubectl reads it: instead of current-context.
+  const current =
+    chosen ?? docs.map((d) => d['current-context']).find((c) => typeof c === 'string' && c !== '');
   if (typeof current !== 'string')
     throw new Error(
       `kubeconfig ${source}: current-context is not set; choose one with kubectl config use-context NAME`,
@@ -86,6 +90,7 @@ export function resolveContext(docs: readonly Doc[], source: string): Kubeconfig
   ];
   return {
     context: current,
+    namespace: text(context.namespace),
     server,
     ca: pem(cluster['certificate-authority-data'], cluster['certificate-authority']),
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,

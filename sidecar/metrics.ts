@@ -14,6 +14,7 @@ export interface Metrics {
   hardLimit: Gauge;
   compressedBytes: Counter;
   rotations: Counter;
+  lastRotation: Gauge;
   deletedFiles: Counter<'reason'>;
   bytesAtRisk: Counter;
   droppedBytes: Counter;
@@ -69,6 +70,11 @@ export function createMetrics(): Metrics {
       help: 'Live files capped with their head moved into a rotated file',
       registers,
     }),
+    lastRotation: new Gauge({
+      name: 'logward_sidecar_last_rotation_timestamp_seconds',
+      help: 'When the sidecar last rotated a file (capped a live file into a rotated one, or compressed a closed one), in seconds since the epoch; 0 before the first',
+      registers,
+    }),
     deletedFiles: new Counter({
       name: 'logward_sidecar_deleted_files_total',
       help: 'Files deleted (or emptied in place, when an app may still hold them), by reason (over_max_files, over_max_age, over_max_total_size, over_hard_limit, leftover)',
@@ -115,9 +121,11 @@ export function recordResults(metrics: Metrics, results: readonly ActionResult[]
       metrics.deletedFiles.inc({ reason: action.kind === 'delete' ? action.reason : 'leftover' });
     } else if (outcome.kind === 'compressed') {
       metrics.compressedBytes.inc(outcome.bytesIn);
+      metrics.lastRotation.set(Date.now() / 1000);
     } else if (outcome.kind === 'capped' && action.kind === 'cap') {
       if (outcome.rotated.length > 0) {
         metrics.rotations.inc();
+        metrics.lastRotation.set(Date.now() / 1000);
         if (action.compression !== 'none') metrics.compressedBytes.inc(outcome.removedBytes);
       } else if (outcome.method !== 'none') {
         metrics.droppedBytes.inc(outcome.removedBytes);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 //
 //   cli ─► webhook ─► inject ─► contract ─► base
 //      │       └─► kube ──────────────────┘
+//      ├─► status ─► inject, kube
 //      └─► demo ───┘     sidecar ─┘
 //
 // base/ is plumbing (errors, io, version) every layer may use; contract/ the annotation
@@ -27,7 +28,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   kube: ['base'],
   webhook: ['base', 'contract', 'inject', 'kube'],
   demo: ['base', 'contract', 'inject', 'sidecar'],
-  cli: ['base', 'demo', 'inject', 'sidecar', 'webhook'],
+  status: ['base', 'contract', 'inject', 'kube'],
+  cli: ['base', 'demo', 'inject', 'sidecar', 'status', 'webhook'],
 };
 
 interface Edge {

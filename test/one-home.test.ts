@@ -17,6 +17,7 @@ const PRODUCT = [
   'sidecar',
   'webhook',
   'demo',
+  'status',
   'cli',
   'deploy',
   'bench',
