@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../../base/testing.ts';
+import { run } from '../../cli/run.ts';
+import { KEYS } from '../../contract/keys.ts';
+import { decide } from '../../inject/decide.ts';
+import { METRICS_PORT_NAME, SIDECAR_CONTAINER } from '../../inject/names.ts';
+import { cluster } from '../../inject/testing.ts';
+import { freePort } from '../support/ports.ts';
+import { type ControlPlane, startControlPlane } from './controlplane.ts';
+import { until } from './installed-webhook.ts';
+
+// `logward status` against a real kube-apiserver and a live sidecar. There is no kubelet here,
+// so the injected pod's sidecar is a real `logward sidecar` process on this machine, and the pod
+// reports this machine's address as its podIP: the API server's pod proxy then reaches the
+// sidecar's /metrics exactly as it would reach a pod's. The address must not be loopback, which
+// the API server refuses to proxy to.
+
+const LOGWARD = fileURLToPath(new URL('../../cli/logward.ts', import.meta.url));
+
+let cp: ControlPlane;
+let core: CoreV1Api;
+let sidecar: ChildProcess;
+let logDir: string;
+let address: string;
+let port: number;
+
+/** This machine's first IPv4 address that is not loopback. */
+function ownAddress(): string {
+  const found = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal);
+  if (!found)
+    throw new Error(
+      'this test needs a non-loopback IPv4 address (the API server does not proxy to loopback)',
+    );
+  return found.address;
+}
+
+async function status(...args: string[]) {
+  const io = memoryIo('', { HOME: tmpdir() });
+  const code = await run(['status', `--kubeconfig=${cp.kubeconfigPath}`, ...args], io.io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+beforeAll(async () => {
+  address = ownAddress();
+  cp = await startControlPlane();
+  core = cp.kubeConfig.makeApiClient(CoreV1Api);
+
+  // The live sidecar: a rotated file idle long enough to be compressed, so it rotates at once.
+  logDir = mkdtempSync(join(tmpdir(), 'logward-status-'));
+  writeFileSync(join(logDir, 'app.log'), 'now\n');
+  writeFileSync(join(logDir, 'app.log.1'), 'yesterday\n'.repeat(10_000));
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(join(logDir, 'app.log.1'), hourAgo, hourAgo);
+  port = await freePort();
+  sidecar = spawn(
+    process.execPath,
+    [
+      LOGWARD,
+      'sidecar',
+      `--dir=${logDir}`,
+      `--metrics-port=${port}`,
+      '--size-limit=64Mi',
+      '--schedule=* * * * * *',
+    ],
+    { stdio: 'ignore' },
+  );
+  await until(
+    'the sidecar to rotate app.log.1',
+    async () => {
+      const text = await (await fetch(`http://${address}:${port}/metrics`)).text();
+      const rotated = /^logward_sidecar_last_rotation_timestamp_seconds (\S+)$/m.exec(text)?.[1];
+      return Number(rotated) > 0 ? true : undefined;
+    },
+    60_000,
+  );
+
+  await core.createNamespace({
+    body: { metadata: { name: 'shop', annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' } } },
+  });
+  // The pod as the webhook injects it (the same core), its sidecar listening where ours does.
+  const base: V1Pod = {
+    metadata: { name: 'web-1', namespace: 'shop', annotations: { [KEYS.sizeLimit]: '64Mi' } },
+    spec: { containers: [{ name: 'app', image: 'registry.example.com/web:1' }] },
+  };
+  const decision = decide(base, {
+    ...cluster,
+    namespace: 'shop',
+    workloadAnnotations: {},
+    namespaceAnnotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' },
+  });
+  if (decision.kind !== 'inject') throw new Error(JSON.stringify(decision));
+  const container = decision.pod.spec!.initContainers!.find((c) => c.name === SIDECAR_CONTAINER)!;
+  container.ports = [{ name: METRICS_PORT_NAME, containerPort: port }];
+  await core.createNamespacedPod({ namespace: 'shop', body: decision.pod });
+  await core.patchNamespacedPodStatus(
+    {
+      name: 'web-1',
+      namespace: 'shop',
+      body: { status: { phase: 'Running', podIP: address, podIPs: [{ ip: address }] } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  // Opted in by its namespace, created while no webhook was there: no sidecar.
+  await core.createNamespacedPod({
+    namespace: 'shop',
+    body: {
+      metadata: { name: 'web-2' },
+      spec: { containers: [{ name: 'app', image: 'registry.example.com/web:1' }] },
+    },
+  });
+  await cp.kubeConfig.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace: 'shop',
+    body: {
+      metadata: { name: 'api' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'api' } },
+        template: {
+          metadata: { labels: { app: 'api' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example.com/api:1' }] },
+        },
+      },
+    },
+  });
+  await until('the pod of api', async () => {
+    const list = await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=api' });
+    return list.items[0];
+  });
+}, 1_800_000);
+
+afterAll(async () => {
+  if (sidecar && sidecar.exitCode === null) {
+    sidecar.kill('SIGTERM');
+    await once(sidecar, 'exit');
+  }
+  if (logDir) rmSync(logDir, { recursive: true, force: true });
+  await cp?.stop();
+});
+
+describe('logward status', () => {
+  it("reads a live sidecar's usage, budget, limit and last rotation through the API server's pod proxy", async () => {
+    const { code, stdout, stderr } = await status('-n', 'shop', '-o', 'json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const { pods, workloads } = JSON.parse(stdout);
+    const web1 = pods.find((p: { name: string }) => p.name === 'web-1');
+    expect(web1).toMatchObject({
+      injected: true,
+      optedInBy: 'namespace',
+      phase: 'Running',
+      limitBytes: 64 * 2 ** 20,
+    });
+    expect(web1.metricsError).toBeUndefined();
+    expect(web1.usageBytes).toBeGreaterThan(0);
+    expect(web1.budgetBytes).toBeCloseTo(0.8 * 64 * 2 ** 20, -3);
+    expect(Date.now() - Date.parse(web1.lastRotation)).toBeLessThan(600_000);
+    expect(pods.find((p: { name: string }) => p.name === 'web-2')).toMatchObject({
+      injected: false,
+      reason: 'created_without_webhook',
+    });
+    expect(workloads).toEqual([
+      { namespace: 'shop', kind: 'Deployment', name: 'api', optedInBy: 'namespace', pods: 1, injected: 0 },
+    ]);
+  });
+
+  it('prints a table as kubectl does, with a NAMESPACE column for -A', async () => {
+    const { code, stdout } = await status('-n', 'shop');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^WORKLOAD\s+OPTED IN BY\s+INJECTED$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^deployment\/api\s+namespace\s+0\/1$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^web-1\s+yes\s+\S+ \(\d+%\)\s+51\.2Mi\s+64Mi \(\d+%\)\s+\d+[sm] ago\s+<none>$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^web-2\s+no\s+-\s+-\s+-\s+-\s+created_without_webhook$/),
+    );
+    const all = await status('-A');
+    expect(all.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+WORKLOAD/);
+    expect(all.stdout).toMatch(/^shop\s+web-1\s+yes/m);
+  });
+
+  it('uses the context named by --context, and names one that does not exist', async () => {
+    const context = cp.kubeConfig.getCurrentContext();
+    expect((await status('--context', context, '-n', 'shop')).stdout).toMatch(/^web-1\s+yes/m);
+    const missing = await status('--context', 'nowhere', '-n', 'shop');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('nowhere');
+  });
+});
