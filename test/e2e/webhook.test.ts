@@ -218,8 +218,11 @@ describe('the manifests in deploy/', () => {
     return documents.filter((o) => o.apiVersion === CERT_MANAGER).map((o) => o.kind);
   }
 
-  it('install.yaml and the examples pass a server-side dry run', async () => {
+  it('install.yaml, install-namespaces.yaml and the examples pass a server-side dry run', async () => {
     expect(await dryRunApply('install.yaml', manifests)).toEqual([]);
+    expect(
+      await dryRunApply('install-namespaces.yaml', readManifests(`${DEPLOY}/install-namespaces.yaml`)),
+    ).toEqual([]);
     for (const example of ['going.yaml', 'workload-opt-in.yaml']) {
       const documents = parseManifests(readFileSync(`${DEPLOY}/examples/${example}`, 'utf8')).map((d) => ({
         ...d,
