@@ -94,6 +94,28 @@ describe('kubeconfig', () => {
     expect(context.token).toBe('secret-token');
   });
 
+  it('uses the context chosen by --context instead of current-context, with its namespace', () => {
+    const two = config('prod', {
+      clusters: [
+        { name: 'prod', cluster: { server: 'https://10.0.0.1:6443' } },
+        { name: 'lab', cluster: { server: 'https://10.9.0.1:6443' } },
+      ],
+      contexts: [
+        { name: 'prod', context: { cluster: 'prod', user: 'robot' } },
+        { name: 'lab', context: { cluster: 'lab', user: 'robot', namespace: 'shop' } },
+      ],
+    });
+    expect(resolveContext([two], 'FILE')).toMatchObject({ context: 'prod', server: 'https://10.0.0.1:6443' });
+    expect(resolveContext([two], 'FILE', 'lab')).toMatchObject({
+      context: 'lab',
+      server: 'https://10.9.0.1:6443',
+      namespace: 'shop',
+    });
+    expect(() => resolveContext([two], 'FILE', 'nowhere')).toThrow(
+      'kubeconfig FILE: contexts has no entry named "nowhere"',
+    );
+  });
+
   it('names the field at fault', async () => {
     expect(() => resolveContext([config(undefined)], 'FILE')).toThrow(
       'kubeconfig FILE: current-context is not set; choose one with kubectl config use-context NAME',
