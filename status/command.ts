@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { InputError, UsageError } from '../base/errors.ts';
 import type { Command } from '../base/io.ts';
-import { clusterContext } from '../inject/cluster-context.ts';
+import { clusterContext, DEFAULT_OWN_NAMESPACE, excludedNamespaces } from '../inject/cluster-context.ts';
 import { defaultInjection } from '../inject/injection-flags.ts';
 import { kubeClient } from '../kube/client.ts';
 import { findCredentials } from '../kube/credentials.ts';
-import { gather } from './gather.ts';
+import { gather, readWebhookFlags } from './gather.ts';
 import { renderJson, renderTable } from './render.ts';
 import { statusRows } from './rows.ts';
 
@@ -15,6 +15,7 @@ const FLAGS = {
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
   output: { type: 'string', short: 'o' },
+  'webhook-namespace': { type: 'string', default: DEFAULT_OWN_NAMESPACE },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -32,6 +33,7 @@ export function statusHelp(): string {
     '  --context NAME          the kubeconfig context to use',
     '  --kubeconfig FILE       the kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)',
     '  -o, --output json       JSON for scripts instead of the table',
+    `  --webhook-namespace NS  where the webhook's Deployment runs, whose --default-* flags the reasons use (default ${DEFAULT_OWN_NAMESPACE})`,
     '',
   ].join('\n');
 }
@@ -68,10 +70,18 @@ export const statusCommand: Command = async (args, io) => {
   const client = kubeClient(credentials);
   try {
     const { image } = defaultInjection();
-    // The cluster's --default-* flags are the webhook's, unknown here: a reason given for a pod
-    // left alone is judged without them.
-    const cluster = clusterContext({ defaults: {}, image, mode: 'native' });
+    // A pod left alone is judged with the cluster's --default-* flags, read from the webhook's
+    // Deployment; without them (not readable), by the annotations alone.
+    const webhookNamespace = values['webhook-namespace'] ?? DEFAULT_OWN_NAMESPACE;
+    const flags = await readWebhookFlags(client, webhookNamespace);
+    const cluster = clusterContext({
+      defaults: flags.flags?.defaults ?? {},
+      image,
+      mode: flags.flags?.mode ?? 'native',
+      excludedNamespaces: excludedNamespaces(webhookNamespace, flags.flags?.excludedNamespaces),
+    });
     const { input, notes } = await gather(client, namespace, cluster);
+    if (flags.note) notes.unshift(flags.note);
     for (const note of notes) io.stderr.write(`${note}\n`);
     const status = statusRows(input);
     io.stdout.write(

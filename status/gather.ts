@@ -5,6 +5,7 @@ import type { ClusterContext } from '../inject/cluster-context.ts';
 import { type KubeObject, WORKLOADS } from '../inject/workloads.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import { metricsTargets, type StatusInput } from './rows.ts';
+import { type WebhookFlags, webhookFlagsOf } from './webhook-flags.ts';
 
 // What `logward status` reads from the API server: pods, workloads and Namespaces of the
 // namespaces shown, and each running injected pod's sidecar /metrics through the API server's
@@ -119,4 +120,27 @@ async function listAll<T>(client: KubeClient, path: string): Promise<T[]> {
 function message(error: unknown): string {
   if (error instanceof KubeApiError) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The flags of the webhook's Deployment (`logward-webhook` in `namespace`), as the chart and
+ * deploy/ name it. Missing (another install, or none): no flags and nothing to say; unreadable:
+ * a note, since reasons are then judged without the cluster's defaults.
+ */
+export async function readWebhookFlags(
+  client: KubeClient,
+  namespace: string,
+): Promise<{ flags?: WebhookFlags; note?: string }> {
+  const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/logward-webhook`;
+  try {
+    const deployment = await client.read<{
+      spec?: { template?: { spec?: { containers?: { name: string; args?: string[] }[] } } };
+    }>(path);
+    const container = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === 'webhook');
+    return container ? { flags: webhookFlagsOf(container.args ?? []) } : {};
+  } catch (error) {
+    return {
+      note: `could not read the webhook's Deployment ${namespace}/logward-webhook (${message(error)}); pods left alone are judged without the cluster's --default-* flags`,
+    };
+  }
 }

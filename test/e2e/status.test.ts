@@ -117,6 +117,36 @@ beforeAll(async () => {
       spec: { containers: [{ name: 'app', image: 'registry.example.com/web:1' }] },
     },
   });
+  // Fits the built-in 1Gi size limit, not the 512Mi the webhook's Deployment sets (below).
+  await core.createNamespacedPod({
+    namespace: 'shop',
+    body: {
+      metadata: { name: 'web-3', annotations: { [KEYS.maxTotalSize]: '900Mi' } },
+      spec: { containers: [{ name: 'app', image: 'registry.example.com/web:1' }] },
+    },
+  });
+  await core.createNamespace({ body: { metadata: { name: 'logward-system' } } });
+  await cp.kubeConfig.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace: 'logward-system',
+    body: {
+      metadata: { name: 'logward-webhook' },
+      spec: {
+        selector: { matchLabels: { app: 'logward' } },
+        template: {
+          metadata: { labels: { app: 'logward' } },
+          spec: {
+            containers: [
+              {
+                name: 'webhook',
+                image: 'ghcr.io/logward/logward-webhook:0',
+                args: ['webhook', '--default-size-limit=512Mi'],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
   await cp.kubeConfig.makeApiClient(AppsV1Api).createNamespacedDeployment({
     namespace: 'shop',
     body: {
@@ -170,6 +200,20 @@ describe('logward status', () => {
     expect(workloads).toEqual([
       { namespace: 'shop', kind: 'Deployment', name: 'api', optedInBy: 'namespace', pods: 1, injected: 0 },
     ]);
+  });
+
+  it("judges a pod left alone with the cluster defaults of the webhook's Deployment", async () => {
+    const { pods } = JSON.parse((await status('-n', 'shop', '-o', 'json')).stdout);
+    const web3 = pods.find((p: { name: string }) => p.name === 'web-3');
+    expect(web3).toMatchObject({ injected: false, reason: 'invalid_settings' });
+    expect(web3.why).toContain('logward.io/max-total-size: "900Mi" is above logward.io/size-limit: "512Mi"');
+    // Told that its Deployment is elsewhere, it has no cluster defaults: the pod's own settings fit.
+    const elsewhere = await status('-n', 'shop', '-o', 'json', '--webhook-namespace', 'other');
+    expect(JSON.parse(elsewhere.stdout).pods.find((p: { name: string }) => p.name === 'web-3')).toMatchObject(
+      {
+        reason: 'created_without_webhook',
+      },
+    );
   });
 
   it('prints a table as kubectl does, with a NAMESPACE column for -A', async () => {
