@@ -10,7 +10,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { dataExtents, type Extent } from './extents.ts';
 
-const CHUNK = 1 << 20;
+// Reads of 256 KiB, as the encoder's output chunks (codecs.ts): what is in flight is memory.
+const CHUNK = 256 << 10;
 
 /** `[start, end)` of an open file in chunks, by position (the descriptor's offset is unused). */
 export async function* readRange(handle: FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
