@@ -5,18 +5,8 @@
 // the default memory limit (160Mi). Targets: the plan of 100,000 files under 2 s; the pass
 // within the limit. Printed, not asserted (test/sidecar/scale.test.ts asserts that the plan fits
 // the heap at all).
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +15,7 @@ import { parsePolicy } from '../contract/policy.ts';
 import { realFs } from '../sidecar/fs.ts';
 import { planPass } from '../sidecar/plan.ts';
 import { scan } from '../sidecar/scan.ts';
+import { buildImageForm, imageEnv, imageNodeFlags } from './image-form.ts';
 import { memory } from './procfs.ts';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '100000' } } });
@@ -32,9 +23,8 @@ const FILES = Number(values.files);
 const DAY = 86_400_000;
 const MI = 2 ** 20;
 const LIMIT = 160 * MI;
-const repo = new URL('..', import.meta.url).pathname;
-// The image's ENTRYPOINT flags (Dockerfile.sidecar).
-const IMAGE_HEAP = ['--max-old-space-size=48', '--max-semi-space-size=1'];
+// The image's ENTRYPOINT flags (Dockerfile.sidecar); its ENV too, below.
+const IMAGE_HEAP = imageNodeFlags();
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Half one long stream (logback's `app.<day>.<n>.log`), half unique names, over twenty days. */
@@ -63,6 +53,7 @@ async function runImageForm(
   const started = performance.now();
   const child = spawn(process.execPath, [...IMAGE_HEAP, entry, 'sidecar', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...imageEnv() },
   });
   // The last of its log, to say why if it fails.
   let stderr = '';
@@ -101,18 +92,7 @@ try {
   );
 
   // The image form: the JavaScript `npm run build` emits, and the helper next to it.
-  const built = join(work, 'dist');
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { cwd: repo });
-  if (tsc.status !== 0) throw new Error(`tsc: ${tsc.stdout}${tsc.stderr}`);
-  copyFileSync(join(repo, 'package.json'), join(built, 'package.json'));
-  symlinkSync(join(repo, 'node_modules'), join(built, 'node_modules'));
-  mkdirSync(join(built, 'sidecar/native'), { recursive: true });
-  const helper = spawnSync('sh', [
-    join(repo, 'sidecar/native/build.sh'),
-    join(built, 'sidecar/native/logward-extents'),
-  ]);
-  if (helper.status !== 0) log(`logward-extents not built (${helper.stderr}); holes are guessed`);
-  const entry = join(built, 'cli/logward.js');
+  const entry = buildImageForm(join(work, 'dist'), log);
   const common = ['--dir', dir, '--size-limit', '1Gi', '--metrics-port', '0'];
   const modes: [string, string[], string | undefined][] = [
     ['--dry-run', ['--dry-run'], undefined],
