@@ -13,8 +13,8 @@ export interface CodecImplementation {
 
 // Output chunks of 256 KiB instead of zlib's 16 KiB: fewer round trips through the thread pool
 // make streaming compression about twice as fast, and capping speed bounds how fast a writer
-// the sidecar can keep under budget. Not larger: 1 MiB was no faster, and every chunk in flight
-// is memory in every pod (the peak under a 50 MB/s writer fell by about 4 MiB).
+// the sidecar can keep under budget. Not larger: 1 MiB was no faster (the input's chunk size
+// is what counts, see holes.ts), and every chunk in flight is memory in every pod.
 const CHUNK_SIZE = 256 << 10;
 
 // node:zlib at the first compression, not at start: an idle sidecar compresses nothing, and
