@@ -350,7 +350,7 @@ function footprintSection(results: Results): string {
   const starts = f.firstSweepMs ?? [];
   if (starts.length > 0)
     sentences.push(
-      `- Start to first sweep (spawn to the end of a first pass that compresses one closed file): ${starts.map((ms) => formatMs(ms)).join(', ')}.`,
+      `- Start to first sweep (spawn to the end of a first pass that compresses one closed file): ${starts.map((ms) => formatMs(ms)).join(', ')}${f.firstSweepCpuMs?.length ? `, of which the sidecar's own CPU ${f.firstSweepCpuMs.map((ms) => formatMs(ms)).join(', ')} (the rest is waiting: for a core on a busy machine, and for fsync)` : ''}.`,
     );
   if (f.heavy)
     sentences.push(

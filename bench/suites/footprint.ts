@@ -52,6 +52,8 @@ export interface FootprintResult {
   env?: Record<string, string>;
   /** Spawn to the end of the first pass, each trial. */
   firstSweepMs?: number[];
+  /** CPU the sidecar had used by then, each trial: what a busy machine does not inflate. */
+  firstSweepCpuMs?: number[];
   heavy?: HeavyWriterRun;
 }
 
@@ -69,14 +71,20 @@ export async function footprint(
   for (const r of idle)
     log(`  idle ${r.tool}: CPU ${r.cpuPercent.toFixed(2)}%, RSS ${(r.rssBytes / 2 ** 20).toFixed(1)} MiB`);
   const firstSweepMs: number[] = [];
-  for (let trial = 0; trial < config.startTrials; trial++)
-    firstSweepMs.push(await startToFirstSweep(join(root, `start-${trial}`), form));
-  log(`  start to first sweep: ${firstSweepMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  const firstSweepCpuMs: number[] = [];
+  for (let trial = 0; trial < config.startTrials; trial++) {
+    const start = await startToFirstSweep(join(root, `start-${trial}`), form);
+    firstSweepMs.push(start.ms);
+    firstSweepCpuMs.push(start.cpuMs);
+  }
+  log(
+    `  start to first sweep: ${firstSweepMs.map((ms) => ms.toFixed(0)).join(', ')} ms (CPU ${firstSweepCpuMs.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
+  );
   const heavy = await heavyWriter(config, join(root, 'heavy'), form);
   log(
     `  ${heavy.rateMBs} MB/s writer (${heavy.writtenMBs.toFixed(1)} achieved): peak RSS ${(heavy.rssPeakBytes / 2 ** 20).toFixed(1)} MiB, ${heavy.caps} caps`,
   );
-  return { idle, nodeFlags, env, firstSweepMs, heavy };
+  return { idle, nodeFlags, env, firstSweepMs, firstSweepCpuMs, heavy };
 }
 
 interface Form {
@@ -143,7 +151,7 @@ async function idleFootprint(
 }
 
 /** One closed file to compress next to the live one: the first pass has exactly that to do. */
-async function startToFirstSweep(dir: string, form: Form): Promise<number> {
+async function startToFirstSweep(dir: string, form: Form): Promise<{ ms: number; cpuMs: number }> {
   mkdirSync(dir);
   const closed = join(dir, 'app.2024-05-01.log');
   writeFileSync(closed, 'yesterday\n'.repeat(10_000));
@@ -154,7 +162,8 @@ async function startToFirstSweep(dir: string, form: Form): Promise<number> {
   const sidecar = spawnSidecar(['--dir', dir, '--metrics-port', '0'], form);
   try {
     await sidecar.waitFor((entry) => entry.msg === 'sweep', 30_000);
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    return { ms, cpuMs: cpuTimes(sidecar.child.pid!).self * 1000 };
   } finally {
     await sidecar.stop();
     rmSync(dir, { recursive: true, force: true });
