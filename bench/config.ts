@@ -26,8 +26,19 @@ export interface BenchConfig {
   };
   reaction: { trials: number; maxFileBytes: number };
   compression: { bytes: number };
-  /** Idle window; the footprint under a writer comes from the bounded-usage run at writerMBs. */
-  footprint: { idleMs: number; writerMBs: number };
+  /**
+   * Idle window; the footprint under a writer comes from the bounded-usage run at writerMBs.
+   * The image-form sidecar also runs under a `heavyMBs` writer for `heavyMs` into `heavyLimit`
+   * (its peak memory), and is started `startTrials` times (start to first sweep).
+   */
+  footprint: {
+    idleMs: number;
+    writerMBs: number;
+    heavyMBs: number;
+    heavyMs: number;
+    heavyLimit: string;
+    startTrials: number;
+  };
   webhook: {
     rates: number[];
     runMs: number;
@@ -71,7 +82,14 @@ export function configFor(quick: boolean): BenchConfig {
     },
     reaction: { trials: quick ? 5 : 20, maxFileBytes: MiB },
     compression: { bytes: quick ? 30 * MiB : 200 * MiB },
-    footprint: { idleMs: quick ? 10_000 : 60_000, writerMBs: 10 },
+    footprint: {
+      idleMs: quick ? 10_000 : 60_000,
+      writerMBs: 10,
+      heavyMBs: 50,
+      heavyMs: quick ? 8_000 : 40_000,
+      heavyLimit: quick ? '256Mi' : '1Gi',
+      startTrials: quick ? 3 : 10,
+    },
     webhook: {
       // 5,000/s is beyond what one core answers: the saturated figures.
       rates: quick ? [1000, 5000] : [500, 1000, 5000],

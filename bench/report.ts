@@ -296,11 +296,16 @@ function footprintSection(results: Results): string {
   ] as const) {
     const ours = runs.find((r) => r.tool === 'logward');
     const peer = runs.find((r) => r.tool === 'logrotate');
-    for (const r of [ours, peer]) {
+    const bare = runs.find((r) => r.tool === 'node');
+    for (const r of [ours, peer, bare]) {
       if (!r) continue;
       rows.push([
         phase,
-        r.tool === 'logward' ? 'Logward sidecar' : 'logrotate + cron loop',
+        r.tool === 'logward'
+          ? `Logward sidecar${f.nodeFlags && phase === 'idle' ? ' (image form)' : ''}`
+          : r.tool === 'node'
+            ? 'bare Node process (same flags)'
+            : 'logrotate + cron loop',
         `${formatNumber(r.cpuPercent, 2)}%`,
         formatBytes(r.rssBytes),
         formatBytes(r.rssPeakBytes),
@@ -315,7 +320,7 @@ function footprintSection(results: Results): string {
   const loaded = f.loaded.find((r) => r.tool === 'logward');
   const request = parseQuantity(BUILTIN_DEFAULTS[KEYS.sidecarMemoryRequest] ?? '');
   const limit = parseQuantity(BUILTIN_DEFAULTS[KEYS.sidecarMemoryLimit] ?? '');
-  const peak = Math.max(idle?.rssPeakBytes ?? 0, loaded?.rssPeakBytes ?? 0);
+  const peak = Math.max(idle?.rssPeakBytes ?? 0, loaded?.rssPeakBytes ?? 0, f.heavy?.rssPeakBytes ?? 0);
   const sentences: string[] = [];
   if (idle && idlePeer)
     sentences.push(
@@ -331,6 +336,27 @@ function footprintSection(results: Results): string {
   if (deferred)
     sentences.push(
       "- Under load, logrotate's CPU counts only the work done inside the window: its one run, at the minute mark, was still copying or compressing when the window closed, so most of the minute's compression is not in its figure. Per MB compressed the two cost about the same (section 4).",
+    );
+  const bare = f.idle.find((r) => r.tool === 'node');
+  if (idle && idlePeer) {
+    const GiB = 2 ** 30;
+    const perThousand = (bytes: number) => `${formatNumber((bytes * 1000) / GiB, 1)} GiB`;
+    sentences.push(
+      `- Per 1,000 pods: Logward ${perThousand(idle.rssBytes)} of memory idle${request !== undefined ? `, ${perThousand(request)} reserved by its default memory request` : ''}${loaded ? `, ${perThousand(loaded.rssPeakBytes)} at its peak under a ${f.loadedRateMBs} MB/s writer` : ''}; logrotate ${perThousand(idlePeer.rssPeakBytes)} idle${bare ? ` (a bare Node process alone: ${perThousand(bare.rssBytes)})` : ''}.`,
+    );
+  }
+  if (idle && bare)
+    sentences.push(
+      `- The sidecar as its image runs it (the built JavaScript${f.nodeFlags?.length ? `, \`${f.nodeFlags.join(' ')}\`` : ''}) used ${ratio(idle.rssBytes, bare.rssBytes)} the memory of a bare Node process with the same flags: ${formatBytes(idle.rssBytes - bare.rssBytes)} on top of Node's own ${formatBytes(bare.rssBytes)}.`,
+    );
+  const starts = f.firstSweepMs ?? [];
+  if (starts.length > 0)
+    sentences.push(
+      `- Start to first sweep (spawn to the end of a first pass that compresses one closed file): ${starts.map((ms) => formatMs(ms)).join(', ')}${f.firstSweepCpuMs?.length ? `, of which the sidecar's own CPU ${f.firstSweepCpuMs.map((ms) => formatMs(ms)).join(', ')} (the rest is waiting: for a core on a busy machine, and for fsync)` : ''}.`,
+    );
+  if (f.heavy)
+    sentences.push(
+      `- Under a ${f.heavy.rateMBs} MB/s writer (${formatNumber(f.heavy.writtenMBs, 1)} MB/s achieved, ${formatNumber(f.heavy.seconds)} s into a ${f.heavy.limit} volume, ${f.heavy.caps} caps, ${f.heavy.failures} errors logged) the sidecar's memory peaked at ${formatBytes(f.heavy.rssPeakBytes)}, using ${formatNumber(f.heavy.cpuSeconds, 1)} s of CPU.`,
     );
   const sentence = sentences.join('\n');
   return section('5. Footprint', [

@@ -2,7 +2,7 @@
 import type { Contention, Machine } from './machine.ts';
 import type { UsageResult } from './suites/bounded-usage.ts';
 import type { CompressionResult } from './suites/compression.ts';
-import type { FootprintRun } from './suites/footprint.ts';
+import type { FootprintResult } from './suites/footprint.ts';
 import type { LostLinesResult } from './suites/lost-lines.ts';
 import type { ReactionResult } from './suites/reaction.ts';
 import type { WebhookRun } from './suites/webhook.ts';
@@ -22,7 +22,7 @@ export interface Results {
   usage?: UsageResult;
   reaction?: ReactionResult;
   compression?: CompressionResult;
-  footprint?: { idle: FootprintRun[]; loaded: FootprintRun[]; loadedRateMBs: number | undefined };
+  footprint?: FootprintResult;
   webhook?: {
     patchBytes: Record<string, number>;
     runs: WebhookRun[];

@@ -19,7 +19,7 @@ import { renderReport, webhookBreakdown } from './report.ts';
 import type { Results } from './results.ts';
 import { boundedUsage } from './suites/bounded-usage.ts';
 import { compression } from './suites/compression.ts';
-import { idleFootprint } from './suites/footprint.ts';
+import { footprint } from './suites/footprint.ts';
 import { lostLines } from './suites/lost-lines.ts';
 import { reaction } from './suites/reaction.ts';
 import { webhook } from './suites/webhook.ts';
@@ -158,7 +158,7 @@ try {
     results.compression = await compression(config.compression, root, log);
   });
   await run('footprint', async () => {
-    const idle = await idleFootprint(config.footprint, config.usage.minuteMs, root);
+    const measured = await footprint(config.footprint, config.usage.minuteMs, root, log);
     const rate = config.footprint.writerMBs;
     const loaded = (results.usage?.runs ?? [])
       .filter((r) => r.rateMBs === rate)
@@ -170,9 +170,7 @@ try {
         rssBytes: r.rssMeanBytes,
         rssPeakBytes: r.rssPeakBytes,
       }));
-    results.footprint = { idle, loaded, loadedRateMBs: loaded.length > 0 ? rate : undefined };
-    for (const r of idle)
-      log(`  idle ${r.tool}: CPU ${r.cpuPercent.toFixed(2)}%, RSS ${(r.rssBytes / 2 ** 20).toFixed(1)} MiB`);
+    results.footprint = { ...measured, loaded, loadedRateMBs: loaded.length > 0 ? rate : undefined };
   });
   await run('webhook', async () => {
     results.webhook = await webhook(config.webhook, root, log);

@@ -2,39 +2,31 @@
 // scan and the (pure) plan in this process, then runs the sidecar as its image does (JavaScript
 // from tsconfig.build.json, the image's heap flags) for a --dry-run, and as the service through
 // its first pass (a backlog of 82,000 actions), with wall time and peak resident memory against
-// the default memory limit (160Mi). Targets: the plan of 100,000 files under 2 s; the pass
+// the default memory limit. Targets: the plan of 100,000 files under 2 s; the pass
 // within the limit. Printed, not asserted (test/sidecar/scale.test.ts asserts that the plan fits
 // the heap at all).
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KEYS } from '../contract/keys.ts';
+import { BUILTIN_DEFAULTS, KEYS } from '../contract/keys.ts';
 import { parsePolicy } from '../contract/policy.ts';
+import { parseQuantity } from '../contract/quantity.ts';
 import { realFs } from '../sidecar/fs.ts';
 import { planPass } from '../sidecar/plan.ts';
 import { scan } from '../sidecar/scan.ts';
+import { buildImageForm, imageEnv, imageNodeFlags } from './image-form.ts';
 import { memory } from './procfs.ts';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '100000' } } });
 const FILES = Number(values.files);
 const DAY = 86_400_000;
 const MI = 2 ** 20;
-const LIMIT = 160 * MI;
-const repo = new URL('..', import.meta.url).pathname;
-// The image's ENTRYPOINT flags (Dockerfile.sidecar).
-const IMAGE_HEAP = ['--max-old-space-size=48', '--max-semi-space-size=1'];
+// The webhook's default memory limit for the sidecar.
+const LIMIT = parseQuantity(BUILTIN_DEFAULTS[KEYS.sidecarMemoryLimit] ?? '') ?? 160 * MI;
+// The image's ENTRYPOINT flags (Dockerfile.sidecar); its ENV too, below.
+const IMAGE_HEAP = imageNodeFlags();
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Half one long stream (logback's `app.<day>.<n>.log`), half unique names, over twenty days. */
@@ -63,6 +55,7 @@ async function runImageForm(
   const started = performance.now();
   const child = spawn(process.execPath, [...IMAGE_HEAP, entry, 'sidecar', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...imageEnv() },
   });
   // The last of its log, to say why if it fails.
   let stderr = '';
@@ -101,18 +94,7 @@ try {
   );
 
   // The image form: the JavaScript `npm run build` emits, and the helper next to it.
-  const built = join(work, 'dist');
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { cwd: repo });
-  if (tsc.status !== 0) throw new Error(`tsc: ${tsc.stdout}${tsc.stderr}`);
-  copyFileSync(join(repo, 'package.json'), join(built, 'package.json'));
-  symlinkSync(join(repo, 'node_modules'), join(built, 'node_modules'));
-  mkdirSync(join(built, 'sidecar/native'), { recursive: true });
-  const helper = spawnSync('sh', [
-    join(repo, 'sidecar/native/build.sh'),
-    join(built, 'sidecar/native/logward-extents'),
-  ]);
-  if (helper.status !== 0) log(`logward-extents not built (${helper.stderr}); holes are guessed`);
-  const entry = join(built, 'cli/logward.js');
+  const entry = buildImageForm(join(work, 'dist'), log);
   const common = ['--dir', dir, '--size-limit', '1Gi', '--metrics-port', '0'];
   const modes: [string, string[], string | undefined][] = [
     ['--dry-run', ['--dry-run'], undefined],

@@ -1,8 +1,12 @@
 // `logward sidecar` as a child process, through the same entry point as the image
-// (cli/logward.ts), with its JSON log lines collected: the tests' harness, plus what the
+// (cli/logward.ts, or the image's JavaScript itself: image-form.ts), with its JSON log lines collected: the tests' harness, plus what the
 // benchmarks read (pid for /proc, counts of log messages).
 import type { ChildProcess } from 'node:child_process';
-import { type LogEntry, startSidecar as spawnSidecar } from '../sidecar/testing/sidecar-process.ts';
+import {
+  type LogEntry,
+  type SidecarForm,
+  startSidecar as spawnSidecar,
+} from '../sidecar/testing/sidecar-process.ts';
 
 export type { LogEntry };
 
@@ -15,8 +19,8 @@ export interface Sidecar {
 }
 
 /** Starts the sidecar and resolves once it logs `started`. */
-export async function startSidecar(args: string[]): Promise<Sidecar> {
-  const sidecar = spawnSidecar(args);
+export async function startSidecar(args: string[], form: SidecarForm = {}): Promise<Sidecar> {
+  const sidecar = spawnSidecar(args, form);
   const failed = sidecar.exited.then(({ code }) => {
     throw new Error(
       `logward sidecar exited ${code} before starting: ${sidecar.logs.map((e) => e.msg).join('; ')}`,

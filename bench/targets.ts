@@ -1,5 +1,6 @@
 // The issue's targets, checked against a run's figures. Reported, never asserted: a missed
 // target is a finding for the product, not a failed build.
+import { footprintChecks } from './footprint-targets.ts';
 import { formatBytes, formatMs, formatNumber, formatPercent } from './format.ts';
 import type { Results } from './results.ts';
 import { SERVERS, type WebhookRun } from './suites/webhook.ts';
@@ -76,6 +77,19 @@ export function checkTargets(results: Results): TargetCheck[] {
     note: 'judged per CPU second, which other work on the machine does not distort',
   });
 
+  const zstd = results.compression?.runs.find((r) => r.tool.startsWith('Logward zstd'));
+  const zstdPeer = results.compression?.runs.find((r) => r.tool === 'zstd -3');
+  const zstdRatio = zstd && zstdPeer ? zstd.cpuThroughputMBs / zstdPeer.cpuThroughputMBs : undefined;
+  checks.push({
+    target: 'zstd throughput: at least 0.8x zstd -3',
+    measured:
+      zstd && zstdPeer
+        ? `${formatNumber(zstdRatio, 2)}x per CPU second (${formatNumber(zstd.cpuThroughputMBs, 1)} vs ${formatNumber(zstdPeer.cpuThroughputMBs, 1)} MB/s); ${formatNumber(zstd.throughputMBs / zstdPeer.throughputMBs, 2)}x wall clock`
+        : 'not measured',
+    met: zstdRatio !== undefined ? zstdRatio >= 0.8 : undefined,
+    note: 'judged per CPU second, which other work on the machine does not distort',
+  });
+
   const idle = results.footprint?.idle.find((r) => r.tool === 'logward');
   checks.push({
     target: 'Idle CPU about 0 (at most 0.5% of a core)',
@@ -91,6 +105,7 @@ export function checkTargets(results: Results): TargetCheck[] {
       : 'not measured',
     met: idle ? idle.rssBytes <= 60 * MiB : undefined,
   });
+  checks.push(...footprintChecks(results));
 
   checks.push(...webhookChecks(results));
   return checks.map((check) => (quickNote && !check.note ? { ...check, note: quickNote } : check));

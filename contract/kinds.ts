@@ -2,8 +2,8 @@
 // either returns what it means or reports, through `problem`, a message that names the key, the
 // value and the accepted form; it then returns undefined, so checks across keys (cross-field.ts)
 // skip it and one typo yields one message. The table (keys.ts) says which kind each key is.
-import { validate as isCronExpression } from 'node-cron';
 import { CODECS, COMPRESSIONS, type Compression, isCompression } from './codecs.ts';
+import { parseCron } from './cron.ts';
 import { parseDuration } from './duration.ts';
 import { parseGlobList } from './globs.ts';
 import { KEYS, type Key, type KeyName, type KindOf } from './keys.ts';
@@ -169,8 +169,11 @@ export const KINDS = {
 
   cron: (input) => {
     const schedule = (input.text ?? '').trim();
-    if (isValidSchedule(schedule)) return schedule;
-    input.problem(`${quoted(input)} is not a cron expression; use e.g. "* * * * *" or "*/30 * * * * *"`);
+    const parsed = parseCron(schedule);
+    if (parsed.ok) return schedule;
+    input.problem(
+      `${quoted(input)} is not a cron expression (${parsed.error}); use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "* * * * *" or "*/30 * * * * *"`,
+    );
     return undefined;
   },
 
@@ -257,23 +260,4 @@ function withUnit(input: KindInput, bytes: number): number | undefined {
   if (bytes >= MI || !WHOLE_NUMBER.test((input.text ?? '').trim())) return bytes;
   input.problem(`${quoted(input)} has no unit and is under 1Mi; write the unit, e.g. 2Gi or 512Mi`);
   return undefined;
-}
-
-// node-cron's validation expands every field: a tenth of a pod review's CPU, for the same few
-// expressions cluster-wide. Remembered, within a bound a hostile stream of values cannot exceed.
-const validSchedules = new Map<string, boolean>();
-
-// node-cron expands a range element by element before it checks the bounds: `1-99999999` costs
-// it half a minute of CPU, which in the webhook stalls every review. No field goes past 59, and
-// a real expression is short, so anything longer or with a three-digit number is refused first.
-const PLAUSIBLE_CRON = /^(?!.*\d{3})[\d*/,\-a-zA-Z?# ]{1,100}$/;
-
-function isValidSchedule(expression: string): boolean {
-  let valid = validSchedules.get(expression);
-  if (valid === undefined) {
-    valid = PLAUSIBLE_CRON.test(expression) && isCronExpression(expression);
-    if (validSchedules.size >= 1000) validSchedules.clear();
-    validSchedules.set(expression, valid);
-  }
-  return valid;
 }

@@ -129,7 +129,7 @@ describe('parsePolicy', () => {
     [
       KEYS.schedule,
       'hourly',
-      'logward.io/schedule: "hourly" is not a cron expression; use e.g. "* * * * *" or "*/30 * * * * *"',
+      'logward.io/schedule: "hourly" is not a cron expression (has 1 fields; cron takes 5, or 6 with seconds first); use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "* * * * *" or "*/30 * * * * *"',
     ],
     [KEYS.recursive, 'yes', 'logward.io/recursive: "yes" is not a boolean; use "true" or "false"'],
     [

@@ -3,13 +3,13 @@
 // one metrics server whose series carry a `dir` label. A directory never sees another's files:
 // each manager scans, plans and acts within its own directory only.
 import { readFile, stat } from 'node:fs/promises';
-import { AggregatorRegistry, Registry } from 'prom-client';
 import { EXIT, InputError, UsageError, wrap } from '../base/errors.ts';
 import type { Io } from '../base/io.ts';
 import { KEYS, type Key } from '../contract/keys.ts';
 import { type ParseOptions, type Policy, parsePolicy, type RawAnnotations } from '../contract/policy.ts';
 import type { DirectoryArg } from './dir-flags.ts';
 import { createEventRecorder, type EventRecorder } from './events.ts';
+import { mergeRegistries } from './exposition.ts';
 import { inFlagTerms, type SidecarArgs } from './flags.ts';
 import { realFs } from './fs.ts';
 import { kubeEventSink } from './kube-events.ts';
@@ -106,7 +106,7 @@ async function runUntilStopped(
   const stopAll = () => Promise.all(services.map((service) => service.stop()));
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
-    const merged = mergedRegistry(directories.map((dir) => dir.metrics.registry));
+    const merged = mergeRegistries(directories.map((dir) => dir.metrics.registry));
     server = await serveMetrics({ ...directories[0]!.metrics, registry: merged }, parsed.metricsPort, () =>
       services.every((service) => service.healthy()),
     );
@@ -191,17 +191,4 @@ function depsOf(dir: Directory, events: EventRecorder | undefined) {
 /** Every line a directory's manager logs names the directory as the app sees it. */
 function labelled(logger: Logger, label: string): Logger {
   return { log: (level, msg, fields = {}) => logger.log(level, msg, { ...fields, app_dir: label }) };
-}
-
-/**
- * The directories' registries as one: series of one name from every directory under one
- * family, told apart by their `dir` label (a family listed twice is invalid exposition).
- */
-function mergedRegistry(registries: readonly Registry[]): Registry {
-  return new (class extends Registry {
-    override async metrics(): Promise<string> {
-      const all = await Promise.all(registries.map((registry) => registry.getMetricsAsJSON()));
-      return AggregatorRegistry.aggregate(all).metrics();
-    }
-  })();
 }

@@ -5,7 +5,6 @@
 //
 // Without the helper (a build without a C compiler) the answer is `undefined` and callers fall
 // back to treating long runs of NULs as holes, logged once as `holes_guessed`.
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -44,6 +43,8 @@ export function holeMapAvailable(): boolean {
 export function dataExtents(handle: FileHandle, from: number, to: number): Promise<Extent[] | undefined> {
   if (missing || to <= from) return Promise.resolve(to <= from ? [] : undefined);
   helper ??= helperPath();
+  // node:child_process when a file first may have holes, not at start.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(helper!, [String(from), String(to)], {
       stdio: ['ignore', 'pipe', 'pipe', handle.fd],

@@ -2,7 +2,6 @@
 // only this object, so tests can inject faults (ENOSPC, a file vanishing mid-copy) and the
 // real thing stays in one place. Paths are strings in which a byte of a name that is not UTF-8
 // is escaped (name-bytes.ts); the real implementation turns them back into bytes.
-import { spawn } from 'node:child_process';
 import type { Stats, StatsFs } from 'node:fs';
 import { constants, lstat as lstatCallback } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -54,6 +53,8 @@ const STRERROR: Record<string, string> = {
 function fallocate(handle: FileHandle, op: FallocateOp, offset: number, length: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const args = [`--${op}`, '--offset', String(offset), '--length', String(length), '/proc/self/fd/3'];
+    // node:child_process at the first cap, not at start: most pods never cap.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn('fallocate', args, { stdio: ['ignore', 'ignore', 'pipe', handle.fd] });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {

@@ -10,6 +10,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { dataExtents, type Extent } from './extents.ts';
 
+// Reads of 1 MiB: each chunk is one trip through zlib's thread pool, and with fewer, larger
+// ones zstd spent half the CPU per MB on a busy core (256 KiB reads: 31-38 MB per CPU second
+// pinned to one core, 1 MiB: 51-63, against 87-108 for the zstd CLI).
 const CHUNK = 1 << 20;
 
 /** `[start, end)` of an open file in chunks, by position (the descriptor's offset is unused). */

@@ -4,10 +4,10 @@
 //
 // One POST with the mounted token, rather than @kubernetes/client-node: that library alone
 // adds about 85 MiB of resident memory, more than the sidecar's whole default limit, for a call
-// made only when something has gone wrong.
+// made only when something has gone wrong. node:https itself (TLS and the crypto stack, about
+// 9 MiB resident) is loaded at the first Event, not at start: most pods never send one.
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { PREFIX } from '../contract/keys.ts';
 import type { EventSink, PodEvent } from './events.ts';
@@ -73,6 +73,7 @@ interface Post {
 
 /** Resolves on 2xx; rejects with `{ code, message }`, the API server's Status message when there is one. */
 function post({ host, port, path, ca, token, body }: Post): Promise<void> {
+  const { request } = process.getBuiltinModule('node:https');
   return new Promise((resolve, reject) => {
     const req = request(
       {

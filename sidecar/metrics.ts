@@ -1,9 +1,18 @@
-// Prometheus metrics on their own registry (not prom-client's global one, so tests and several
-// instances in one process do not collide), plus the HTTP server for /metrics and /healthz.
-import { createServer, type Server } from 'node:http';
+// The sidecar's Prometheus metrics, on a registry of their own (so tests and several instances
+// in one process do not collide), plus the HTTP server for /metrics and /healthz.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ActionResult } from './execute.ts';
+import {
+  type Counter,
+  counter,
+  createRegistry,
+  type Gauge,
+  gauge,
+  type Histogram,
+  histogram,
+  type Registry,
+} from './exposition.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -31,77 +40,63 @@ const DELETE_REASONS = [
 ];
 
 export function createMetrics(): Metrics {
-  const registry = new Registry();
-  const registers = [registry];
+  const registry = createRegistry();
   const metrics: Metrics = {
     registry,
-    usage: new Gauge({
+    usage: gauge(registry, {
       name: 'logward_sidecar_usage_bytes',
       help: 'Allocated bytes (st_blocks*512) of everything in the log directory, as kubelet counts an emptyDir',
-      registers,
     }),
-    unmanaged: new Gauge({
+    unmanaged: gauge(registry, {
       name: 'logward_sidecar_unmanaged_bytes',
       help: 'Allocated bytes of files in the log directory that the sidecar leaves alone (not logs, hard-linked, or in a subdirectory without recursive): counted, never freed',
-      registers,
     }),
-    budget: new Gauge({
+    budget: gauge(registry, {
       name: 'logward_sidecar_budget_bytes',
       help: 'Retention budget (max-total-size)',
-      registers,
     }),
-    limit: new Gauge({
+    limit: gauge(registry, {
       name: 'logward_sidecar_limit_bytes',
       help: 'Size limit of the volume (size-limit)',
-      registers,
     }),
-    hardLimit: new Gauge({
+    hardLimit: gauge(registry, {
       name: 'logward_sidecar_hard_limit_bytes',
       help: 'Usage at which the largest live file is capped as a last resort (hard-limit)',
-      registers,
     }),
-    compressedBytes: new Counter({
+    compressedBytes: counter(registry, {
       name: 'logward_sidecar_compressed_bytes_total',
       help: 'Uncompressed bytes compressed into rotated files',
-      registers,
     }),
-    rotations: new Counter({
+    rotations: counter(registry, {
       name: 'logward_sidecar_rotations_total',
       help: 'Live files capped with their head moved into a rotated file',
-      registers,
     }),
-    lastRotation: new Gauge({
+    lastRotation: gauge(registry, {
       name: 'logward_sidecar_last_rotation_timestamp_seconds',
       help: 'When the sidecar last rotated a file (capped a live file into a rotated one, or compressed a closed one), in seconds since the epoch; 0 before the first',
-      registers,
     }),
-    deletedFiles: new Counter({
+    deletedFiles: counter(registry, {
       name: 'logward_sidecar_deleted_files_total',
       help: 'Files deleted (or emptied in place, when an app may still hold them), by reason (over_max_files, over_max_age, over_max_total_size, over_hard_limit, leftover)',
       labelNames: ['reason'],
-      registers,
     }),
-    bytesAtRisk: new Counter({
+    bytesAtRisk: counter(registry, {
       name: 'logward_sidecar_bytes_at_risk_total',
       help: 'Bytes appended while a copy-then-truncate cap ran (filesystems without collapse-range); lines written in its last microseconds can be lost',
-      registers,
     }),
-    droppedBytes: new Counter({
+    droppedBytes: counter(registry, {
       name: 'logward_sidecar_dropped_bytes_total',
       help: 'Bytes dropped from live files by the last-resort cap at the hard limit',
-      registers,
     }),
-    failures: new Counter({
+    failures: counter(registry, {
       name: 'logward_sidecar_action_failures_total',
       help: 'Actions that failed, by action and error code',
       labelNames: ['action', 'code'],
-      registers,
     }),
-    sweepDuration: new Histogram({
+    sweepDuration: histogram(registry, {
       name: 'logward_sidecar_sweep_duration_seconds',
       help: 'Duration of a pass: scan, plan and execute',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-      registers,
     }),
   };
   // Every reason from the start, at zero: a dashboard's rate() needs the series to exist.
@@ -136,6 +131,10 @@ export function recordResults(metrics: Metrics, results: readonly ActionResult[]
 }
 
 /** Serves /metrics and /healthz. Port 0 picks a free port; the bound one is returned. */
+// Not `import ... from 'node:http'`: an ES module import evaluates every export of a built-in,
+// and node:http's WebSocket getter loads undici, 12 MiB and a quarter second for nothing.
+const { createServer } = process.getBuiltinModule('node:http');
+
 export async function serveMetrics(
   metrics: Metrics,
   port: number,
@@ -143,10 +142,9 @@ export async function serveMetrics(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     if (request.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        (error: Error) => response.writeHead(500).end(error.message),
-      );
+      response
+        .writeHead(200, { 'content-type': metrics.registry.contentType })
+        .end(metrics.registry.render());
     } else if (request.url === '/healthz') {
       const ok = healthy();
       response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');

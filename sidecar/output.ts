@@ -5,8 +5,7 @@
 // nothing visible or the complete file; a temporary file left behind is recognised by name and
 // removed by the next plan.
 import { posix } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Compression } from '../contract/codecs.ts';
 import { encoderFor } from './codecs.ts';
 import { CREATE_FLAGS, errorCode, type SidecarFs, syncDirectory } from './fs.ts';
@@ -28,6 +27,10 @@ export async function writeAtomically(
   source: AsyncIterable<Buffer> | Readable,
   options: OutputOptions,
 ): Promise<{ size: number; name: string }> {
+  // node:stream (and, through the encoder, node:zlib) at the first write, not at start: an idle
+  // sidecar has nothing to write, and what is loaded at start stays resident in every pod.
+  const { Readable } = process.getBuiltinModule('node:stream');
+  const { pipeline } = process.getBuiltinModule('node:stream/promises');
   const { fs, dir } = options;
   const tempPath = posix.join(dir, tempNameFor(options.name(0)));
   const handle = await createTemporary(fs, tempPath);

@@ -2,10 +2,11 @@
 // annotation changes. start() returns stop(), which undoes exactly what start() did.
 import { type FSWatcher, watch as watchFs } from 'node:fs';
 import { dirname } from 'node:path';
-import { type ScheduledTask, schedule as scheduleCron } from 'node-cron';
+import { parseCron } from '../contract/cron.ts';
 import { KEYS } from '../contract/keys.ts';
 import type { Policy } from '../contract/policy.ts';
 import type { FallocateMethod } from './cap.ts';
+import { type CronTimer, everyCronTime } from './cron-timer.ts';
 import { type EventRecorder, unmanagedEvent } from './events.ts';
 import { holeMapAvailable } from './extents.ts';
 import type { SidecarFs } from './fs.ts';
@@ -160,7 +161,7 @@ interface Running {
   last: SweepReport | undefined;
   failing: boolean;
   watcher: DirectoryWatch | undefined;
-  cron: ScheduledTask | undefined;
+  cron: CronTimer | undefined;
 }
 
 export function startService(options: ServiceOptions): Service {
@@ -195,7 +196,7 @@ export function startService(options: ServiceOptions): Service {
       // Abort first, so SIGTERM is honoured within the pod's grace period.
       running.shutdown.abort();
       annotations?.close();
-      await running.cron?.destroy();
+      running.cron?.stop();
       await running.watcher?.stop();
       await scheduler.stop();
     },
@@ -240,7 +241,7 @@ async function runPass(running: Running, scheduler: Scheduler, reasons: Readonly
 function applyPolicyChange(running: Running, scheduler: Scheduler, before: Policy, after: Policy): void {
   setPolicyGauges(running.options.metrics, after);
   if (before.schedule !== after.schedule) {
-    void running.cron?.destroy();
+    running.cron?.stop();
     running.cron = scheduleSweeps(after, scheduler);
   }
 }
@@ -274,8 +275,10 @@ function watchLogDirectory(running: Running, scheduler: Scheduler): DirectoryWat
 }
 
 /** The full sweep on the policy's cron schedule, catching what the watcher missed. */
-function scheduleSweeps(policy: Policy, scheduler: Scheduler): ScheduledTask {
-  return scheduleCron(policy.schedule, () => scheduler.schedule('schedule'), { noOverlap: true });
+function scheduleSweeps(policy: Policy, scheduler: Scheduler): CronTimer | undefined {
+  // The policy's schedule was parsed when it was read; a failure here cannot happen.
+  const parsed = parseCron(policy.schedule);
+  return parsed.ok ? everyCronTime(parsed.schedule, () => scheduler.schedule('schedule')) : undefined;
 }
 
 /** The downward API swaps a `..data` symlink in the file's directory: watch the directory. */

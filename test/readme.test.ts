@@ -92,7 +92,7 @@ describe('README', () => {
   it('documents every metric both halves export', async () => {
     const names = [
       ...(await createWebhookMetrics().registry.getMetricsAsJSON()),
-      ...(await createSidecarMetrics().registry.getMetricsAsJSON()),
+      ...(await createSidecarMetrics().registry.families()),
     ]
       .map((m) => m.name)
       .filter((name) => name.startsWith('logward_'));

@@ -21,8 +21,23 @@ export interface SidecarProcess {
   stop(): Promise<{ code: number | null; ms: number }>;
 }
 
-export function startSidecar(args: string[]): SidecarProcess {
-  const child = spawn(process.execPath, [LOGWARD, 'sidecar', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface SidecarForm {
+  /** The entry point: the sources' cli/logward.ts unless given (the benchmarks run the image's JavaScript). */
+  entry?: string;
+  /** Node flags before it, as an image's ENTRYPOINT has them. */
+  nodeFlags?: readonly string[];
+  /** Variables on top of this process's environment, as an image's ENV sets them. */
+  env?: Record<string, string>;
+}
+
+export function startSidecar(args: string[], form: SidecarForm = {}): SidecarProcess {
+  const child = spawn(
+    process.execPath,
+    [...(form.nodeFlags ?? []), form.entry ?? LOGWARD, 'sidecar', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: LogEntry[] = [];
   const waiters: { predicate: (e: LogEntry) => boolean; resolve: (e: LogEntry) => void }[] = [];
   let buffer = '';
