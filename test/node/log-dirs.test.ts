@@ -87,6 +87,7 @@ describe('one sidecar, two log directories, on a real node', () => {
     const decision = decide(app, {
       namespace: 'dirs',
       workloadAnnotations: {},
+      namespaceAnnotations: {},
       defaults: {},
       excludedNamespaces: new Set(),
       image: { image: images['logward-sidecar']!.ref, pullPolicy: 'Never' },
