@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, type V1Pod } from '@kubernetes/client-node';
+import { expect } from 'vitest';
 import { type Manifest, readManifests } from '../deploy/tools.ts';
 import { freePort } from '../support/ports.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
@@ -44,6 +45,12 @@ export interface InstalledWebhook {
   configure(install: string | undefined): Promise<void>;
 }
 
+/** Creates the namespace, ServiceAccount and RBAC of `install` exactly as deploy/ installs them. */
+export async function installRbac(cp: ControlPlane, install: string): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
+  for (const m of readManifests(install).filter((m) => RBAC_KINDS.includes(m.kind))) await objects.create(m);
+}
+
 /** Installs the RBAC and the webhook configurations of `install` and starts the webhook. */
 export async function installWebhook(
   cp: ControlPlane,
@@ -51,7 +58,7 @@ export async function installWebhook(
   extraArgs: string[] = [],
 ): Promise<InstalledWebhook> {
   const objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
-  for (const m of readManifests(install).filter((m) => RBAC_KINDS.includes(m.kind))) await objects.create(m);
+  await installRbac(cp, install);
   const port = await freePort();
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   // Once the webhook runs, its CA is in its Secret; it patches configurations only as it starts.
@@ -79,18 +86,26 @@ export async function installWebhook(
   await configure(install);
   const identity = await cp.serviceAccountKubeConfig('logward-system', 'logward-webhook');
   const process = await startWebhook(
-    [
-      `--port=${port}`,
-      '--metrics-port=0',
-      `--kubeconfig=${identity.kubeconfigPath}`,
-      '--tls-secret=logward-webhook-tls',
-      '--tls-extra-hosts=127.0.0.1',
-      '--owner-cache-ttl=100ms',
-      ...extraArgs,
-    ],
-    { POD_NAMESPACE: 'logward-system', KUBECONFIG: '' },
+    [...installedWebhookArgs(port, identity.kubeconfigPath), ...extraArgs],
+    WEBHOOK_ENV,
   );
   return { process, port, configure };
+}
+
+/** The environment of an installed webhook: in its namespace, with no admin kubeconfig to fall back on. */
+export const WEBHOOK_ENV = { POD_NAMESPACE: 'logward-system', KUBECONFIG: '' };
+
+/** The flags of an installed webhook serving on `port` as the identity in `kubeconfigPath`. */
+export function installedWebhookArgs(port: number, kubeconfigPath: string): string[] {
+  return [
+    `--port=${port}`,
+    '--metrics-port=0',
+    `--kubeconfig=${kubeconfigPath}`,
+    '--tls-secret=logward-webhook-tls',
+    '--tls-extra-hosts=127.0.0.1',
+    // Owners re-read at once, so a test can change one and see the next pod follow.
+    '--owner-cache-ttl=100ms',
+  ];
 }
 
 /** The sum of a webhook counter's samples whose labels include `labels` (`route="mutate"`). */
@@ -118,4 +133,23 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** The Status message the API server answered a refused request with. */
+export async function refusal(request: Promise<unknown>): Promise<string> {
+  const error = await request.then(
+    () => {
+      throw new Error('expected the request to be refused');
+    },
+    (e: { code?: number; body?: string }) => e,
+  );
+  expect(error.code).toBe(403);
+  return JSON.parse(String(error.body)).message;
+}
+
+/** The Logward sidecars of an admitted pod, native (init) or classic. */
+export function sidecarsOf(pod: V1Pod) {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].filter(
+    (c) => c.name === 'logward-sidecar',
+  );
 }

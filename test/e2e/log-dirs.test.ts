@@ -1,73 +1,33 @@
 // Several log directories through the real API server: a two-directory pod admitted with a
 // volume, mounts and a `--dir` per directory; the mistakes refused when applied, naming the keys.
-import { fileURLToPath } from 'node:url';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubernetesObjectApi,
-  type V1Deployment,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../../contract/keys.ts';
-import { type Manifest, readManifests } from '../deploy/tools.ts';
-import { freePort } from '../support/ports.ts';
-import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { type ControlPlane, startControlPlane } from './controlplane.ts';
-
-const INSTALL = fileURLToPath(new URL('../../deploy/install.yaml', import.meta.url));
-const manifests = readManifests(INSTALL);
+import {
+  INSTALL,
+  type InstalledWebhook,
+  installWebhook,
+  refusal,
+  sidecarsOf,
+  until,
+} from './installed-webhook.ts';
 
 let cp: ControlPlane;
 let core: CoreV1Api;
 let apps: AppsV1Api;
-let webhook: WebhookProcess;
-
-/** Our webhook configurations from deploy/, pointed at the local process by URL instead of the Service. */
-function localConfigurations(port: number): Manifest[] {
-  return manifests
-    .filter((m) => m.kind === 'MutatingWebhookConfiguration' || m.kind === 'ValidatingWebhookConfiguration')
-    .map((config) => ({
-      ...config,
-      webhooks: config.webhooks.map((hook: { clientConfig: { service: { path: string } } }) => ({
-        ...hook,
-        clientConfig: { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}` },
-      })),
-    }));
-}
+let webhook: InstalledWebhook;
 
 beforeAll(async () => {
   cp = await startControlPlane();
-  const objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
   core = cp.kubeConfig.makeApiClient(CoreV1Api);
   apps = cp.kubeConfig.makeApiClient(AppsV1Api);
-  const installed = [
-    'Namespace',
-    'ServiceAccount',
-    'ClusterRole',
-    'ClusterRoleBinding',
-    'Role',
-    'RoleBinding',
-  ];
-  for (const m of manifests.filter((m) => installed.includes(m.kind!))) await objects.create(m);
-  const port = await freePort();
-  for (const config of localConfigurations(port)) await objects.create(config);
-  const identity = await cp.serviceAccountKubeConfig('logward-system', 'logward-webhook');
-  webhook = await startWebhook(
-    [
-      `--port=${port}`,
-      '--metrics-port=0',
-      `--kubeconfig=${identity.kubeconfigPath}`,
-      '--tls-secret=logward-webhook-tls',
-      '--tls-extra-hosts=127.0.0.1',
-    ],
-    { POD_NAMESPACE: 'logward-system', KUBECONFIG: '' },
-  );
+  webhook = await installWebhook(cp, INSTALL);
   await core.createNamespace({ body: { metadata: { name: 'shop' } } });
 }, 1_800_000);
 
 afterAll(async () => {
-  await webhook?.stop();
+  await webhook?.process.stop();
   await cp?.stop();
 });
 
@@ -91,28 +51,6 @@ function deployment(name: string, templateAnnotations: Record<string, string>): 
       },
     },
   };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** The Status message the API server answered a refused request with. */
-async function refusal(request: Promise<unknown>): Promise<string> {
-  const error = await request.then(
-    () => {
-      throw new Error('expected the request to be refused');
-    },
-    (e: { code?: number; body?: string }) => e,
-  );
-  expect(error.code).toBe(403);
-  return JSON.parse(String(error.body)).message;
 }
 
 describe('logward.io/log-dirs', () => {
@@ -141,9 +79,7 @@ describe('logward.io/log-dirs', () => {
     expect(mounts('nginx')).toEqual(['logward-logs:/var/log/nginx', 'logward-logs-2:/app/gc']);
     expect(mounts('jvm')).toEqual(['logward-logs-2:/app/gc']);
     expect(mounts('metrics')).toEqual([]);
-    const sidecars = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].filter(
-      (c) => c.name === 'logward-sidecar',
-    );
+    const sidecars = sidecarsOf(pod);
     expect(sidecars).toHaveLength(1);
     const sidecar = sidecars[0]!;
     expect(sidecar.args?.filter((arg) => arg.startsWith('--dir'))).toEqual([

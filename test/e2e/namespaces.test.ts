@@ -15,6 +15,8 @@ import {
   INSTALL_NAMESPACES,
   type InstalledWebhook,
   installWebhook,
+  refusal,
+  sidecarsOf,
   until,
 } from './installed-webhook.ts';
 
@@ -85,23 +87,8 @@ async function podOf(ns: string, app: string): Promise<V1Pod> {
   });
 }
 
-const sidecarOf = (pod: V1Pod) =>
-  [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find(
-    (c) => c.name === 'logward-sidecar',
-  );
+const sidecarOf = (pod: V1Pod) => sidecarsOf(pod)[0];
 const logVolumeOf = (pod: V1Pod) => pod.spec?.volumes?.find((v) => v.name === 'logward-logs');
-
-/** The Status message the API server answered a refused request with. */
-async function refusal(request: Promise<unknown>): Promise<string> {
-  const error = await request.then(
-    () => {
-      throw new Error('expected the request to be refused');
-    },
-    (e: { code?: number; body?: string }) => e,
-  );
-  expect(error.code).toBe(403);
-  return JSON.parse(String(error.body)).message;
-}
 
 describe('namespace annotations as defaults (scope cluster)', () => {
   const shopDefaults = {

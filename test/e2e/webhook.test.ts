@@ -26,8 +26,17 @@ import {
 import { freePort } from '../support/ports.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { type ControlPlane, startControlPlane } from './controlplane.ts';
+import {
+  INSTALL,
+  installedWebhookArgs,
+  installRbac,
+  localConfigurations,
+  refusal,
+  sidecarsOf,
+  until,
+  WEBHOOK_ENV,
+} from './installed-webhook.ts';
 
-const INSTALL = fileURLToPath(new URL('../../deploy/install.yaml', import.meta.url));
 const manifests = readManifests(INSTALL);
 
 let cp: ControlPlane;
@@ -38,33 +47,9 @@ let webhook: WebhookProcess;
 let webhookArgs: string[];
 // The webhook runs with a test-only fault: reviewing a pod named `fault-injected` throws.
 const webhookEnv = {
-  POD_NAMESPACE: 'logward-system',
-  KUBECONFIG: '',
+  ...WEBHOOK_ENV,
   NODE_OPTIONS: `--import=${fileURLToPath(new URL('./fault-injection.ts', import.meta.url))}`,
 };
-
-/** Our webhook configurations from deploy/, pointed at the local process by URL instead of the Service. */
-function localConfigurations(port: number): Manifest[] {
-  return manifests
-    .filter((m) => m.kind === 'MutatingWebhookConfiguration' || m.kind === 'ValidatingWebhookConfiguration')
-    .map((config) => ({
-      ...config,
-      webhooks: config.webhooks.map((hook: { clientConfig: { service: { path: string } } }) => ({
-        ...hook,
-        clientConfig: { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}` },
-      })),
-    }));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 async function namespace(name: string, labels: Record<string, string> = {}) {
   await core.createNamespace({ body: { metadata: { name, labels } } });
@@ -91,18 +76,6 @@ function deployment(
       },
     },
   };
-}
-
-/** The Status message the API server answered a refused request with. */
-async function statusMessage(request: Promise<unknown>): Promise<string> {
-  const error = await request.then(
-    () => {
-      throw new Error('expected the request to be refused');
-    },
-    (e: { code?: number; body?: string }) => e,
-  );
-  expect(error.code).toBe(403);
-  return JSON.parse(String(error.body)).message;
 }
 
 /** POST to the API server as the admin, returning the status, the object and its Warning headers. */
@@ -148,42 +121,20 @@ async function podsOf(ns: string, app: string): Promise<V1Pod[] | undefined> {
   return list.items.length > 0 ? list.items : undefined;
 }
 
-function sidecars(pod: V1Pod) {
-  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].filter(
-    (c) => c.name === 'logward-sidecar',
-  );
-}
-
 beforeAll(async () => {
   cp = await startControlPlane();
   objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
   core = cp.kubeConfig.makeApiClient(CoreV1Api);
   apps = cp.kubeConfig.makeApiClient(AppsV1Api);
 
-  // The namespace, ServiceAccount and RBAC exactly as deploy/ installs them.
-  for (const m of manifests.filter((m) =>
-    ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(
-      m.kind!,
-    ),
-  )) {
-    await objects.create(m);
-  }
+  await installRbac(cp, INSTALL);
   const port = await freePort();
-  for (const config of localConfigurations(port)) await objects.create(config);
+  for (const config of localConfigurations(INSTALL, port)) await objects.create(config);
 
   // The webhook runs as its ServiceAccount, so only the RBAC above lets it work, and with no
   // certificate given: it must create its CA, keep it in the Secret and patch the caBundle.
   const identity = await cp.serviceAccountKubeConfig('logward-system', 'logward-webhook');
-  webhookArgs = [
-    `--port=${port}`,
-    '--metrics-port=0',
-    `--kubeconfig=${identity.kubeconfigPath}`,
-    '--tls-secret=logward-webhook-tls',
-    '--tls-extra-hosts=127.0.0.1',
-    '--log-level=debug',
-    // Owners re-read at once, so a test can change one and see the next pod follow.
-    '--owner-cache-ttl=100ms',
-  ];
+  webhookArgs = [...installedWebhookArgs(port, identity.kubeconfigPath), '--log-level=debug'];
   webhook = await startWebhook(webhookArgs, webhookEnv);
   await namespace('shop');
 }, 1_800_000);
@@ -316,7 +267,7 @@ describe('against a real kube-apiserver', () => {
       name: 'logward-logs',
       mountPath: '/var/log/app',
     });
-    expect(sidecars(pod!)[0]?.args).toContain('--max-age=2d');
+    expect(sidecarsOf(pod!)[0]?.args).toContain('--max-age=2d');
   });
 
   it('stops injecting once the opt-in is taken off the Deployment, though its ReplicaSet keeps a copy', async () => {
@@ -325,7 +276,7 @@ describe('against a real kube-apiserver', () => {
       body: deployment('opt-out-later', { annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log' } }),
     });
     const [first] = await until('pods of opt-out-later', () => podsOf('shop', 'opt-out-later'));
-    expect(sidecars(first!)).toHaveLength(1);
+    expect(sidecarsOf(first!)).toHaveLength(1);
     await apps.patchNamespacedDeployment(
       {
         name: 'opt-out-later',
@@ -349,7 +300,7 @@ describe('against a real kube-apiserver', () => {
       return found && found.length === 2 ? found : undefined;
     });
     const second = pods.find((pod) => pod.metadata?.name !== first!.metadata?.name)!;
-    expect(sidecars(second)).toHaveLength(0);
+    expect(sidecarsOf(second)).toHaveLength(0);
   });
 
   it('admits a restricted-compliant app with the sidecar into a namespace enforcing Pod Security restricted', async () => {
@@ -377,8 +328,8 @@ describe('against a real kube-apiserver', () => {
         },
       },
     });
-    expect(sidecars(pod)).toHaveLength(1);
-    expect(sidecars(pod)[0]?.securityContext?.runAsUser).toBe(1000);
+    expect(sidecarsOf(pod)).toHaveLength(1);
+    expect(sidecarsOf(pod)[0]?.securityContext?.runAsUser).toBe(1000);
   });
 
   it('refuses an invalid annotation when a Deployment is applied, naming the key', async () => {
@@ -388,7 +339,7 @@ describe('against a real kube-apiserver', () => {
         annotations: { [KEYS.inject]: 'true', [KEYS.logDir]: '/log', [KEYS.maxAge]: '7days' },
       }),
     });
-    expect(await statusMessage(apply)).toBe(
+    expect(await refusal(apply)).toBe(
       'admission webhook "workloads.logward.io" denied the request: Deployment shop/typo: logward.io/max-age: "7days" is not a duration; use e.g. 12h or 7d',
     );
   });
@@ -401,7 +352,7 @@ describe('against a real kube-apiserver', () => {
         spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
       },
     });
-    expect(await statusMessage(create)).toBe(
+    expect(await refusal(create)).toBe(
       'admission webhook "pods.logward.io" denied the request: Pod shop/typo: logward.io/log-dir: "log" is not an absolute path; use the directory the app logs into, e.g. /log or /var/log/app',
     );
   });
@@ -415,7 +366,7 @@ describe('against a real kube-apiserver', () => {
         spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
       },
     });
-    expect(sidecars(pod)).toHaveLength(1);
+    expect(sidecarsOf(pod)).toHaveLength(1);
     await expect(core.readNamespacedPod({ namespace: 'shop', name: 'dry' })).rejects.toMatchObject({
       code: 404,
     });
@@ -433,7 +384,7 @@ describe('against a real kube-apiserver', () => {
       });
       expect(pod.metadata?.labels?.['mesh.example.com/injected']).toBe('true');
       expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', 'mesh-proxy']);
-      expect(sidecars(pod)).toHaveLength(1);
+      expect(sidecarsOf(pod)).toHaveLength(1);
       expect(pod.spec?.volumes?.filter((v) => v.name.startsWith('logward-logs'))).toHaveLength(1);
     } finally {
       await other.close();
@@ -448,7 +399,7 @@ describe('against a real kube-apiserver', () => {
       spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
     });
     expect(status).toBe(201);
-    expect(sidecars(object)).toHaveLength(0);
+    expect(sidecarsOf(object)).toHaveLength(0);
     expect(warnings).toEqual([
       'Logward failed to review this object: fault injected by the end-to-end suite; admitted unchanged, without the log volume and sidecar',
     ]);
@@ -468,7 +419,7 @@ describe('against a real kube-apiserver', () => {
       spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
     });
     expect(status).toBe(201);
-    expect(sidecars(object)).toHaveLength(1);
+    expect(sidecarsOf(object)).toHaveLength(1);
     expect(object.metadata?.annotations?.[KEYS.status]).toBe('injected');
     expect(warnings).toContain('logward.io/status: "pending" is Logward\'s to write; it now says "injected"');
   });
@@ -497,7 +448,7 @@ describe('against a real kube-apiserver', () => {
       const found = await podsOf('shop', 'stale');
       return found && found.length === 3 ? found : undefined;
     });
-    for (const pod of pods) expect(sidecars(pod)).toHaveLength(0);
+    for (const pod of pods) expect(sidecarsOf(pod)).toHaveLength(0);
     expect(
       await metric(/^logward_webhook_tolerated_total\{route="validate",reason="judged_at_owner"\} (\d+)$/m),
     ).toBeGreaterThan(0);
@@ -575,7 +526,7 @@ describe('against a real kube-apiserver', () => {
           spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
         },
       });
-      expect(sidecars(pod)).toHaveLength(0);
+      expect(sidecarsOf(pod)).toHaveLength(0);
     } finally {
       webhook = await startWebhook(webhookArgs, webhookEnv);
     }
