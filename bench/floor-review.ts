@@ -6,12 +6,10 @@
 // webhook's plumbing (hooks, its log line, metrics) add.
 //
 //   node bench/floor-review.ts --cert FILE --key FILE --built DIR   (prints {"port":N} once listening)
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { serveFloor } from './floor-server.ts';
 
 const { values } = parseArgs({
   options: { cert: { type: 'string' }, key: { type: 'string' }, built: { type: 'string' } },
@@ -37,38 +35,17 @@ const cluster = clusterContext({
   mode: 'native',
 });
 
-const server = createServer(
-  { cert: readFileSync(values.cert!), key: readFileSync(values.key!), minVersion: 'TLSv1.2' },
-  (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      let parsed: ReturnType<typeof parseReview>;
-      try {
-        parsed = parseReview(JSON.parse(Buffer.concat(chunks).toString()));
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
-      if (!parsed.ok) {
-        res.writeHead(400).end();
-        return;
-      }
-      const admitted = await admitPod(parsed.request, cluster, {
-        owner: noOwnerLookup,
-        namespace: noNamespaceLookup,
-      });
-      const body = JSON.stringify(complete(admitted.verdict, parsed.request));
-      res
-        .writeHead(200, {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-        })
-        .end(body);
-    });
-  },
-);
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+serveFloor({ cert: values.cert!, key: values.key! }, async (body) => {
+  let parsed: ReturnType<typeof parseReview>;
+  try {
+    parsed = parseReview(JSON.parse(body.toString()));
+  } catch {
+    return undefined;
+  }
+  if (!parsed.ok) return undefined;
+  const admitted = await admitPod(parsed.request, cluster, {
+    owner: noOwnerLookup,
+    namespace: noNamespaceLookup,
+  });
+  return complete(admitted.verdict, parsed.request);
 });
-process.on('SIGTERM', () => server.close());
