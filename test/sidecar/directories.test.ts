@@ -1,33 +1,16 @@
 // One sidecar process keeping two directories, each written by its own writer process: each
 // stays under its own size limit and budget, files never cross from one to the other, and the
 // metrics tell the two apart.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runLineWriter } from '../../sidecar/testing/line-writer-process.ts';
 import { allocatedBytes, startSidecar } from '../../sidecar/testing/sidecar-process.ts';
 import { makeTempDir } from '../../sidecar/testing/tmpdir.ts';
 
-const WRITER = new URL('../../sidecar/testing/line-writer.ts', import.meta.url).pathname;
 const temp = makeTempDir();
 afterAll(() => temp.remove());
 const MI = 2 ** 20;
-
-/** Writes `lines` lines of 1 KiB at `rate` MiB/s; resolves with the lines written. */
-function runWriter(file: string, lines: number, rate: number): Promise<number> {
-  const args = ['--file', file, '--mode', 'append', '--lines', String(lines), '--seconds', '60'];
-  args.push('--width', '1024', '--rate', String(rate));
-  const child = spawn(process.execPath, [WRITER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (t: string) => {
-    out += t;
-  });
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) =>
-      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`writer exited ${code}`)),
-    ),
-  );
-}
 
 describe('logward sidecar with several directories', () => {
   it('keeps each of two written directories under its own limit and budget, apart from the other', async () => {
@@ -51,8 +34,8 @@ describe('logward sidecar with several directories', () => {
 
     const peaks = { nginx: 0, gc: 0 };
     const writers = Promise.all([
-      runWriter(join(nginx, 'access.log'), 64 * 1024, 16),
-      runWriter(join(gc, 'gc.log'), 16 * 1024, 4),
+      runLineWriter(join(nginx, 'access.log'), { lines: 64 * 1024, width: 1024, rate: 16 }),
+      runLineWriter(join(gc, 'gc.log'), { lines: 16 * 1024, width: 1024, rate: 4 }),
     ]);
     let writing = true;
     void writers.finally(() => {

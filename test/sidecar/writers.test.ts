@@ -1,49 +1,15 @@
 // The sidecar as a real process against a real writer process: no line lost while it caps the
 // live file many times, and usage bounded under a fast writer.
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runLineWriter } from '../../sidecar/testing/line-writer-process.ts';
 import { allocatedBytes, startSidecar } from '../../sidecar/testing/sidecar-process.ts';
 import { lineNumbers, readParts, sequenceProblems, stripNuls } from '../../sidecar/testing/streams.ts';
 import { makeTempDir } from '../../sidecar/testing/tmpdir.ts';
 
-const WRITER = new URL('../../sidecar/testing/line-writer.ts', import.meta.url).pathname;
 const temp = makeTempDir();
 afterAll(() => temp.remove());
-
-/** Writes `lines` numbered lines as fast as it can: a fixed volume, however loaded the machine. */
-function runWriter(
-  file: string,
-  mode: 'append' | 'offset',
-  lines: number,
-  width = 64,
-  rate = 0,
-): Promise<number> {
-  const args = [
-    '--file',
-    file,
-    '--mode',
-    mode,
-    '--lines',
-    String(lines),
-    '--seconds',
-    '60',
-    '--width',
-    String(width),
-  ];
-  args.push('--rate', String(rate));
-  const child = spawn(process.execPath, [WRITER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (t: string) => {
-    out += t;
-  });
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) =>
-      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`writer exited ${code}`)),
-    ),
-  );
-}
 
 describe('logward sidecar with a writer', () => {
   it.each(['append', 'offset'] as const)(
@@ -66,7 +32,7 @@ describe('logward sidecar with a writer', () => {
         '1',
       ]);
       await sidecar.waitFor((e) => e.msg === 'started');
-      const last = await runWriter(join(dir, 'app.log'), mode, 150_000);
+      const last = await runLineWriter(join(dir, 'app.log'), { mode, lines: 150_000 });
       // Let the sidecar finish what the last writes triggered, then stop it.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const { code, ms } = await sidecar.stop();
@@ -100,7 +66,7 @@ describe('logward sidecar with a writer', () => {
     await sidecar.waitFor((e) => e.msg === 'started');
     const samples: { at: number; bytes: number }[] = [];
     const start = Date.now();
-    const writer = runWriter(join(dir, 'app.log'), 'append', 64 * 1024, 1024, 20);
+    const writer = runLineWriter(join(dir, 'app.log'), { lines: 64 * 1024, width: 1024, rate: 20 });
     let writing = true;
     void writer.finally(() => {
       writing = false;
