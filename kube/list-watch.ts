@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from './client.ts';
+import { listAll } from './list.ts';
 
 // client-go's reflector, as far as a small cache needs it: one paged list, then a watch from
 // its resourceVersion, resumed where it stopped when the API server ends it (every few
@@ -44,19 +45,11 @@ export async function listAndWatch<T extends Listed>(
   const stop = new AbortController();
 
   const list = async () => {
-    const items: T[] = [];
-    let continueToken: string | undefined;
-    do {
-      const query = new URLSearchParams({
-        limit: '500',
-        ...(continueToken ? { continue: continueToken } : {}),
-      });
-      const page = await client.request<ListOf<T>>('GET', `${path}?${query}`);
-      items.push(...page.items);
-      continueToken = page.metadata?.continue || undefined;
-      resourceVersion = page.metadata?.resourceVersion;
-    } while (continueToken);
-    handlers.replace(items);
+    // Set only from a complete list: a version from a list that failed part-way would have the
+    // loop watch from it, never having replaced the cache.
+    const listed = await listAll<T>(client, path);
+    resourceVersion = listed.resourceVersion;
+    handlers.replace(listed.items);
   };
 
   const watch = async () => {
@@ -115,10 +108,4 @@ export async function listAndWatch<T extends Listed>(
     await follow();
   })();
   return () => stop.abort();
-}
-
-/** A list as JSON (client-node's V1ListMeta spells `continue` as `_continue`). */
-interface ListOf<T> {
-  items: T[];
-  metadata?: { continue?: string; resourceVersion?: string };
 }

@@ -4,6 +4,7 @@ import type { RawAnnotations } from '../contract/policy.ts';
 import type { ClusterContext } from '../inject/cluster-context.ts';
 import { type KubeObject, WORKLOADS } from '../inject/workloads.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import { listAll } from '../kube/list.ts';
 import { metricsTargets, type StatusInput } from './rows.ts';
 import { type WebhookFlags, webhookFlagsOf } from './webhook-flags.ts';
 
@@ -33,11 +34,11 @@ export async function gather(
       : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}`;
 
   const [pods, workloads, namespaces] = await Promise.all([
-    listAll<V1Pod>(client, scoped('/api/v1', 'pods')),
+    listAll<V1Pod>(client, scoped('/api/v1', 'pods')).then((listed) => listed.items),
     Promise.all(
       Object.entries(WORKLOADS).map(async ([kind, { apiVersion, resource }]) => {
         try {
-          const items = await listAll<KubeObject>(client, scoped(`/apis/${apiVersion}`, resource));
+          const { items } = await listAll<KubeObject>(client, scoped(`/apis/${apiVersion}`, resource));
           return items.map((item) => ({ ...item, kind }));
         } catch (error) {
           notes.push(`could not list ${resource} (${message(error)}); their pods are shown as bare pods`);
@@ -88,8 +89,8 @@ async function readNamespaces(
       if (!found) notes.push(`namespace ${namespace} not found`);
       return new Map([[namespace, found ? ours(found) : {}]]);
     }
-    const all = await listAll<V1Namespace>(client, '/api/v1/namespaces');
-    return new Map(all.map((ns) => [ns.metadata?.name ?? '', ours(ns)]));
+    const { items } = await listAll<V1Namespace>(client, '/api/v1/namespaces');
+    return new Map(items.map((ns) => [ns.metadata?.name ?? '', ours(ns)]));
   } catch (error) {
     // Without them a pod opted in by its namespace is not recognised as opted in.
     notes.push(
@@ -97,24 +98,6 @@ async function readNamespaces(
     );
     return new Map();
   }
-}
-
-async function listAll<T>(client: KubeClient, path: string): Promise<T[]> {
-  const items: T[] = [];
-  let continueToken: string | undefined;
-  do {
-    const query = new URLSearchParams({
-      limit: '500',
-      ...(continueToken ? { continue: continueToken } : {}),
-    });
-    const page = await client.request<{ items: T[]; metadata?: { continue?: string } }>(
-      'GET',
-      `${path}?${query}`,
-    );
-    items.push(...page.items);
-    continueToken = page.metadata?.continue || undefined;
-  } while (continueToken);
-  return items;
 }
 
 function message(error: unknown): string {
