@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalhostTls, localhostTls } from '../test/support/certificates.ts';
-import { kubeClient } from './client.ts';
 import { listAndWatch } from './list-watch.ts';
-import { answer, scriptedApiServer, status } from './testing.ts';
+import { answer, scriptedApiServer, scriptedClient, status, until } from './testing.ts';
 
 let tls: LocalhostTls;
 beforeAll(async () => {
@@ -11,14 +10,6 @@ beforeAll(async () => {
 afterAll(() => tls.remove());
 
 const object = (name: string) => ({ metadata: { name, resourceVersion: '5' } });
-
-async function until(what: string, check: () => boolean) {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('listAndWatch', () => {
   it('lists afresh after a paged list that failed part-way, instead of watching from its first page', async () => {
@@ -40,14 +31,7 @@ describe('listAndWatch', () => {
       if (secondPages === 1) return answer(res, 500, status(500, 'InternalError', 'etcd is unavailable'));
       answer(res, 200, { items: [object('b')], metadata: { resourceVersion: '5' } });
     });
-    const client = kubeClient({
-      server: api.url,
-      source: 'test',
-      apply: async (options) => {
-        options.ca = tls.ca.cert;
-      },
-      refresh: () => {},
-    });
+    const client = scriptedClient(api.url, tls);
     const replaced: string[][] = [];
     const failures: unknown[] = [];
     const stop = await listAndWatch(

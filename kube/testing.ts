@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { LocalhostTls } from '../test/support/certificates.ts';
+import { type KubeClient, kubeClient } from './client.ts';
 
 /** A request as a scripted API server saw it. */
 export interface Seen {
@@ -77,4 +78,25 @@ export function answer(res: ServerResponse, status: number, body: unknown): void
 /** A Status as the API server sends with an error. */
 export function status(code: number, reason: string, message: string) {
   return { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message };
+}
+
+/** A client of the scripted API server at `url`, trusting the CA of `tls`. */
+export function scriptedClient(url: string, tls: LocalhostTls): KubeClient {
+  return kubeClient({
+    server: url,
+    source: 'test',
+    apply: async (options) => {
+      options.ca = tls.ca.cert;
+    },
+    refresh: () => {},
+  });
+}
+
+/** Polls `check` until it holds, or fails naming `what`: a watch's effect shows up when it does. */
+export async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

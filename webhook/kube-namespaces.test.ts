@@ -1,8 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../contract/keys.ts';
-import { kubeClient } from '../kube/client.ts';
-import { answer, scriptedApiServer, status } from '../kube/testing.ts';
+import { answer, scriptedApiServer, scriptedClient, status, until } from '../kube/testing.ts';
 import { type LocalhostTls, localhostTls } from '../test/support/certificates.ts';
 import { watchNamespaces } from './kube-namespaces.ts';
 
@@ -16,25 +15,6 @@ const namespace = (name: string, annotations: Record<string, string>, resourceVe
   metadata: { name, resourceVersion, annotations },
 });
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
-
-async function until(what: string, check: () => Promise<boolean> | boolean) {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function clientOf(url: string) {
-  return kubeClient({
-    server: url,
-    source: 'test',
-    apply: async (options) => {
-      options.ca = tls.ca.cert;
-    },
-    refresh: () => {},
-  });
-}
 
 const silent = pino({ level: 'silent' });
 
@@ -61,7 +41,7 @@ describe("the namespace cache: every Namespace's logward.io annotations", () => 
         return answer(res, 200, namespace('fresh', { [KEYS.sizeLimit]: '2Gi' }));
       answer(res, 404, status(404, 'NotFound', 'namespaces "gone" not found'));
     });
-    const client = clientOf(api.url);
+    const client = scriptedClient(api.url, tls);
     const cache = await watchNamespaces(client, silent, { retryDelayMs: 50, readTimeoutMs: 2_000 });
     try {
       expect(cache.size()).toBe(2);
@@ -101,7 +81,7 @@ describe("the namespace cache: every Namespace's logward.io annotations", () => 
       if (seen.path === '/api/v1/namespaces/slow') return; // never answers
       answer(res, 500, status(500, 'InternalError', 'etcdserver: request timed out'));
     });
-    const client = clientOf(api.url);
+    const client = scriptedClient(api.url, tls);
     const cache = await watchNamespaces(client, silent, { retryDelayMs: 60_000, readTimeoutMs: 300 });
     try {
       expect(cache.size()).toBeUndefined();

@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeClient } from '../kube/client.ts';
-import { answer, scriptedApiServer, status } from '../kube/testing.ts';
+import { answer, scriptedApiServer, scriptedClient, status, until } from '../kube/testing.ts';
 import { type LocalhostTls, localhostTls } from '../test/support/certificates.ts';
 import type { NodeKubelet } from './cluster-version.ts';
 import { watchNodeKubelets } from './kube-nodes.ts';
@@ -17,14 +16,6 @@ const node = (name: string, kubeletVersion: string, resourceVersion = '1') => ({
   status: { nodeInfo: { kubeletVersion } },
 });
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
-
-async function until(what: string, check: () => boolean) {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("following the nodes' kubelet versions", () => {
   it('lists page by page, follows the watch, and lists again when its version has expired (410)', async () => {
@@ -54,14 +45,7 @@ describe("following the nodes' kubelet versions", () => {
       // The watch after the second list stays open until the test stops it.
     });
     const changes: NodeKubelet[][] = [];
-    const client = kubeClient({
-      server: api.url,
-      source: 'test',
-      apply: async (options) => {
-        options.ca = tls.ca.cert;
-      },
-      refresh: () => {},
-    });
+    const client = scriptedClient(api.url, tls);
     const stop = await watchNodeKubelets(client, (nodes) => changes.push(nodes), pino({ level: 'silent' }), {
       retryDelayMs: 50,
     });
