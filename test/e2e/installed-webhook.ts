@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubernetesObjectApi, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { type Manifest, readManifests } from '../deploy/tools.ts';
 import { freePort } from '../support/ports.ts';
@@ -152,4 +152,28 @@ export function sidecarsOf(pod: V1Pod) {
   return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].filter(
     (c) => c.name === 'logward-sidecar',
   );
+}
+
+/** A Deployment of one app container, labelled app=`name`, annotated on itself and its pod template. */
+export function deployment(
+  name: string,
+  opts: {
+    annotations?: Record<string, string>;
+    templateAnnotations?: Record<string, string>;
+    replicas?: number;
+  } = {},
+): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, annotations: opts.annotations },
+    spec: {
+      replicas: opts.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name }, annotations: opts.templateAnnotations },
+        spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
+      },
+    },
+  };
 }

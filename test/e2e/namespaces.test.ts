@@ -1,16 +1,10 @@
-import {
-  AppsV1Api,
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Deployment,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENABLED_LABEL, KEYS } from '../../contract/keys.ts';
 import { type ControlPlane, startControlPlane } from './controlplane.ts';
 import {
   counter,
+  deployment,
   INSTALL,
   INSTALL_NAMESPACES,
   type InstalledWebhook,
@@ -52,25 +46,6 @@ async function namespace(
   labels: Record<string, string> = {},
 ) {
   await core.createNamespace({ body: { metadata: { name, annotations, labels } } });
-}
-
-function deployment(
-  name: string,
-  opts: { annotations?: Record<string, string>; templateAnnotations?: Record<string, string> } = {},
-): V1Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, annotations: opts.annotations },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, annotations: opts.templateAnnotations },
-        spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
-      },
-    },
-  };
 }
 
 function barePod(name: string, annotations: Record<string, string> = {}): V1Pod {

@@ -9,7 +9,6 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
-  type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,7 @@ import { freePort } from '../support/ports.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { type ControlPlane, startControlPlane } from './controlplane.ts';
 import {
+  deployment,
   INSTALL,
   installedWebhookArgs,
   installRbac,
@@ -53,29 +53,6 @@ const webhookEnv = {
 
 async function namespace(name: string, labels: Record<string, string> = {}) {
   await core.createNamespace({ body: { metadata: { name, labels } } });
-}
-
-function deployment(
-  name: string,
-  opts: {
-    annotations?: Record<string, string>;
-    templateAnnotations?: Record<string, string>;
-    replicas?: number;
-  },
-): V1Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, annotations: opts.annotations },
-    spec: {
-      replicas: opts.replicas ?? 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, annotations: opts.templateAnnotations },
-        spec: { containers: [{ name: 'app', image: 'registry.example.com/going:1' }] },
-      },
-    },
-  };
 }
 
 /** POST to the API server as the admin, returning the status, the object and its Warning headers. */
