@@ -302,7 +302,7 @@ function footprintSection(results: Results): string {
       rows.push([
         phase,
         r.tool === 'logward'
-          ? `Logward sidecar${f.nodeFlags && phase === 'idle' ? ' (image form)' : ''}`
+          ? `Logward sidecar${f.nodeFlags ? ' (image form)' : ''}`
           : r.tool === 'node'
             ? 'bare Node process (same flags)'
             : 'logrotate + cron loop',

@@ -5,9 +5,11 @@
 // The 10 MB/s runs also give the footprint under load (CPU and memory of each tool).
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SidecarForm } from '../../sidecar/testing/sidecar-process.ts';
 import type { BenchConfig } from '../config.ts';
 import { startCronLoop } from '../cron-loop.ts';
 import { allocatedBytes, fileCount, type Sample, sampleEvery, usageStats } from '../disk.ts';
+import { buildImageForm, imageEnv, imageNodeFlags } from '../image-form.ts';
 import { writeLogrotateConfig } from '../logrotate.ts';
 import { sleep, startWriter } from '../processes.ts';
 import { cpuTimes, memory } from '../procfs.ts';
@@ -50,13 +52,22 @@ export interface UsageResult {
 type Config = BenchConfig['usage'];
 
 export async function boundedUsage(config: Config, root: string, log: (line: string) => void) {
+  // The sidecar as its image runs it, so its memory here is what a pod's would be (the
+  // footprint section reports these runs' peak and counts it per 1,000 pods).
+  const form = {
+    entry: buildImageForm(join(root, 'usage-image'), log),
+    nodeFlags: imageNodeFlags(),
+    env: imageEnv(),
+  };
   const runs: UsageRun[] = [];
   for (const rate of config.ratesMBs) {
     for (const tool of ['logward', 'logrotate'] as const) {
       const dir = join(root, `usage-${tool}-${rate}`);
       mkdirSync(dir);
       const run =
-        tool === 'logward' ? await withLogward(config, dir, rate) : await withLogrotate(config, dir, rate);
+        tool === 'logward'
+          ? await withLogward(config, dir, rate, form)
+          : await withLogrotate(config, dir, rate);
       rmSync(dir, { recursive: true, force: true });
       log(
         `  ${tool} ${rate} MB/s: peak ${(run.peakRatio * 100).toFixed(0)}% of the limit, ${run.secondsOverLimit.toFixed(1)} s over it, history ${(run.historyBytes / MiB).toFixed(1)} MiB in ${run.historyFiles} files, CPU ${run.cpuPercent.toFixed(0)}%`,
@@ -158,15 +169,11 @@ function summarize(
   };
 }
 
-async function withLogward(config: Config, dir: string, rate: number): Promise<UsageRun> {
-  const sidecar = await startSidecar([
-    '--dir',
-    dir,
-    '--metrics-port',
-    '0',
-    '--size-limit',
-    `${config.limitBytes / MiB}Mi`,
-  ]);
+async function withLogward(config: Config, dir: string, rate: number, form: SidecarForm): Promise<UsageRun> {
+  const sidecar = await startSidecar(
+    ['--dir', dir, '--metrics-port', '0', '--size-limit', `${config.limitBytes / MiB}Mi`],
+    form,
+  );
   const { pid } = sidecar;
   const cpuBefore = cpuTimes(pid).self;
   const run = await writeAndWatch(config, dir, rate, () => memory(pid).rss);

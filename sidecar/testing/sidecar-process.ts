@@ -34,9 +34,7 @@ export function startSidecar(args: string[], form: SidecarForm = {}): SidecarPro
   const child = spawn(
     process.execPath,
     [...(form.nodeFlags ?? []), form.entry ?? LOGWARD, 'sidecar', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: form.env ? { ...process.env, ...form.env } : process.env },
   );
   const logs: LogEntry[] = [];
   const waiters: { predicate: (e: LogEntry) => boolean; resolve: (e: LogEntry) => void }[] = [];
