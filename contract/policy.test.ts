@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from './duration.ts';
-import { KEYS } from './keys.ts';
+import { KEYS, ROWS } from './keys.ts';
+import { isSettingKind } from './kinds.ts';
 import { ownSettings } from './layers.ts';
 import { resolveOptIn } from './opt-in.ts';
-import { parsePolicy } from './policy.ts';
+import { formatProblems, parsePolicy } from './policy.ts';
 import { formatBytes, parseQuantity } from './quantity.ts';
 
 const base = { [KEYS.logDir]: '/log' };
@@ -75,8 +76,27 @@ describe('parsePolicy', () => {
           runAsUser: undefined,
           runAsGroup: undefined,
         },
+        settings: expect.objectContaining({ maxAge: 7 * 86_400_000, compress: 'gzip', recursive: false }),
       },
     });
+  });
+
+  it('carries every setting of the table by its row name, so a new key needs no new field to reach its consumer', () => {
+    const raw: Record<string, string> = {
+      ...base,
+      [KEYS.sidecarRunAsUser]: '1000',
+      [KEYS.sidecarRunAsGroup]: '1000',
+    };
+    const result = parsePolicy(raw);
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    // Every setting with a value in force: written here, or built in.
+    const settingRows = ROWS.filter(
+      (row) => isSettingKind(row.kind) && (row.default !== undefined || raw[row.key] !== undefined),
+    );
+    expect(settingRows.length).toBeGreaterThan(10);
+    for (const row of settingRows) expect(result.policy.settings, row.name).toHaveProperty(row.name);
+    expect(result.policy.settings.sidecarRunAsUser).toBe(result.policy.sidecar.runAsUser);
+    expect(result.policy.settings.closedAfter).toBe(result.policy.closedAfterMs);
   });
 
   it('prefers annotations over the fallback, and the fallback over built-in defaults', () => {

@@ -46,6 +46,12 @@ export interface Policy {
   /** Globs of files never touched even when `include` matches them. */
   exclude: readonly string[];
   sidecar: SidecarSettings;
+  /**
+   * Every setting as its kind parsed it, by its row's name in keys.ts: a key added to the table
+   * reaches its consumer here with no change to this file. Sizes are as written (a share is a
+   * share); the resolved byte counts are the fields above.
+   */
+  settings: Readonly<SettingsRead>;
 }
 
 export interface ParseOptions {
@@ -148,6 +154,7 @@ function assemble(settings: SettingsRead, sizes: Sizes, inForce: (key: Key) => s
       runAsUser: settings.sidecarRunAsUser,
       runAsGroup: settings.sidecarRunAsGroup,
     },
+    settings,
   };
 }
 
