@@ -88,13 +88,25 @@ export function createPolicySource(options: {
       }
       lastRefused = undefined;
       if (isDeepStrictEqual(result.policy, current)) return false;
-      const changed = (Object.keys(current) as (keyof Policy)[]).filter(
-        (k) => !isDeepStrictEqual(current[k], result.policy[k]),
-      );
+      const changed = changedFields(current, result.policy);
       current = result.policy;
       options.logger.log('info', 'policy_updated', { changed });
       for (const warning of result.warnings) options.logger.log('warn', 'policy_warning', { warning });
       return true;
     },
   };
+}
+
+/**
+ * What changed, by the policy's named fields; a setting with no field of its own (read through
+ * `policy.settings`) by its row name.
+ */
+function changedFields(before: Policy, after: Policy): string[] {
+  const named = (Object.keys(before) as (keyof Policy)[]).filter(
+    (k) => k !== 'settings' && !isDeepStrictEqual(before[k], after[k]),
+  );
+  if (named.length > 0) return named;
+  const settings = (policy: Policy) => policy.settings as Readonly<Record<string, unknown>>;
+  const names = new Set([...Object.keys(settings(before)), ...Object.keys(settings(after))]);
+  return [...names].filter((name) => !isDeepStrictEqual(settings(before)[name], settings(after)[name]));
 }
