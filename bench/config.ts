@@ -52,6 +52,11 @@ export interface BenchConfig {
     /** How long to wait for answers after the last request is sent. */
     drainMs: number;
     connections: number;
+    /**
+     * Runs of each server at each rate, the servers taking turns within a round; the report
+     * takes each server's median round (one stall of a shared machine decides one run's p99).
+     */
+    rounds: number;
     /** Also run the webhook at --log-level=warn, to show what its log line per review costs. */
     quietVariant: boolean;
     /** Also run a fastify handler returning an empty patch, to show what the framework costs. */
@@ -98,6 +103,7 @@ export function configFor(quick: boolean): BenchConfig {
       primeMs: quick ? 3_000 : 5_000,
       drainMs: quick ? 1_000 : 3_000,
       connections: 32,
+      rounds: quick ? 1 : 3,
       quietVariant: !quick,
       fastifyFloor: !quick,
       startTrials: quick ? 3 : 7,

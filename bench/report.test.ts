@@ -3,7 +3,8 @@ import { lostLinesSentence, renderReport, usageSentence, webhookBreakdown } from
 import type { Results } from './results.ts';
 import type { UsageRun } from './suites/bounded-usage.ts';
 import type { LostLinesRun } from './suites/lost-lines.ts';
-import { checkTargets } from './targets.ts';
+import { medianRound, type WebhookRun } from './suites/webhook.ts';
+import { checkTargets, throughputBound } from './targets.ts';
 
 const lost = (tool: LostLinesRun['tool'], lostLines: number, caps: number): LostLinesRun => ({
   tool,
@@ -246,5 +247,82 @@ describe('webhookBreakdown', () => {
     expect(
       webhookBreakdown(cpu({ 'node:https floor (empty patch)': 250, 'logward webhook': 430 }), 'x'),
     ).toBeUndefined();
+  });
+});
+
+describe('webhook rounds and bound', () => {
+  const run = (
+    server: string,
+    p99: number | null,
+    cpu: number,
+    reviews: number,
+    peak: number,
+  ): WebhookRun => ({
+    server,
+    offered: 1000,
+    sent: reviews,
+    completed: reviews,
+    completedInWarmup: 0,
+    errors: 0,
+    unanswered: 0,
+    achieved: 1000,
+    latencyMs: { count: reviews, min: 1, mean: 2, p50: 2, p90: 3, p99: p99 as number, p999: 0, max: 0 },
+    serverCpuPercent: 40,
+    serverCpuPerReviewUs: cpu,
+    generatorCpuPercent: 40,
+    rssBytes: peak,
+    rssPeakBytes: peak,
+  });
+
+  it("takes a server's median round by p99, its CPU over all rounds and its highest peak", () => {
+    const merged = medianRound([
+      run('logward webhook', 270, 600, 1000, 100),
+      run('logward webhook', 12, 400, 3000, 300),
+      run('logward webhook', 30, 500, 1000, 200),
+    ]);
+    expect(merged.latencyMs.p99).toBe(30);
+    expect(merged.serverCpuPerReviewUs).toBe((600 * 1000 + 400 * 3000 + 500 * 1000) / 5000);
+    expect(merged.rssPeakBytes).toBe(300);
+    expect(merged.roundsP99Ms).toEqual([270, 12, 30]);
+  });
+
+  it('counts a round without a p99 (nothing answered) as the worst, never as the median', () => {
+    const merged = medianRound([run('w', null, 1, 1, 1), run('w', 5, 1, 1, 1), run('w', 9, 1, 1, 1)]);
+    expect(merged.latencyMs.p99).toBe(9);
+  });
+
+  const at5000 = (server: string, cpu: number) => ({ ...run(server, 100, cpu, 1000, 1), offered: 5000 });
+  // Logward's stages 4 + 2 + 9 + 5 + 5 = 25 µs, less the floor's own answer 1 µs: 24 µs.
+  const stages = {
+    'parse the review (JSON)': 20,
+    "write an empty answer (the floor's)": 1,
+    'decide and mutate': 4,
+    'diff into a patch': 2,
+    'encode the patch (JSON, base64)': 9,
+    'write the answer (JSON)': 5,
+    'log line (pino)': 5,
+  };
+
+  it('says the target is out of reach when fastify and the stages timed alone exceed its allowance', () => {
+    // 0.8x of a 160 µs floor allows 40 µs; fastify 30 + 24 = 54.
+    const floor = at5000('node:https floor (empty patch)', 160);
+    const note = throughputBound(floor, [floor, at5000('fastify floor (empty patch)', 190)], 5000, stages);
+    expect(note).toMatch(
+      /^out of reach .*leaves 40 µs per review above the floor, and fastify 30 µs .* 24 µs already take 54 µs$/,
+    );
+  });
+
+  it('says the rest is the cost inside a server when the stages alone fit the allowance', () => {
+    const floor = at5000('node:https floor (empty patch)', 160);
+    const note = throughputBound(floor, [floor, at5000('fastify floor (empty patch)', 170)], 5000, stages);
+    expect(note).toMatch(/take 34 µs: the rest is what the same stages cost inside a busy server$/);
+  });
+
+  it('says nothing without the fastify floor or the stages to reason from', () => {
+    const floor = at5000('node:https floor (empty patch)', 160);
+    expect(throughputBound(floor, [floor], 5000, stages)).toBe('');
+    expect(throughputBound(floor, [floor, at5000('fastify floor (empty patch)', 190)], 5000, undefined)).toBe(
+      '',
+    );
   });
 });

@@ -435,6 +435,17 @@ function webhookSection(results: Results): string {
     `Where a saturated review's CPU goes (${formatNumber(top)}/s offered)`,
   );
   if (breakdown) sentences.push(breakdown);
+  if (w.stages) {
+    const stages = Object.entries(w.stages).map(([name, us]) => `${name} ${formatNumber(us, 1)} µs`);
+    sentences.push(
+      `Each stage of answering the review timed alone (bench/review-stages.ts: the same built JavaScript, one process, no server, the best of 5 rounds of 4,000): ${stages.join(', ')}. A server pays more for each (its data no longer in the caches, its garbage collected among the server's), but the proportions hold: the floor parses and answers too, the rest is Logward's.`,
+    );
+  }
+  const withRounds = w.runs.filter((r) => r.offered === 1000 && (r.roundsP99Ms?.length ?? 0) > 1);
+  if (withRounds.length > 0)
+    sentences.push(
+      `p99 of each round at 1,000/s, the servers taking turns within a round (the table shows each server's median round): ${withRounds.map((r) => `${r.server} ${r.roundsP99Ms!.map((p) => formatMs(p)).join(', ')}`).join('; ')}.`,
+    );
   const short = w.runs.filter(
     (r) =>
       (r.server === SERVERS.nodeFloor || r.server === SERVERS.fastifyFloor) && r.achieved < 0.98 * r.offered,

@@ -28,6 +28,8 @@ export interface Results {
     runs: WebhookRun[];
     /** How long each server answered 1,000 reviews/s, unmeasured, before the first rate. */
     primeMs?: number;
+    /** Each stage of the review timed alone, µs (bench/review-stages.ts). */
+    stages?: Record<string, number>;
     start?: WebhookStartResult;
   };
 }

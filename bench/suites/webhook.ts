@@ -8,7 +8,7 @@
 // Server and load generator are pinned to different cores when taskset exists.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ const LOADGEN = new URL('../loadgen.ts', import.meta.url).pathname;
 const NODE_FLOOR = new URL('../floor-node.ts', import.meta.url).pathname;
 const FASTIFY_FLOOR = new URL('../floor-fastify.ts', import.meta.url).pathname;
 const REVIEW_FLOOR = new URL('../floor-review.ts', import.meta.url).pathname;
+const REVIEW_STAGES = new URL('../review-stages.ts', import.meta.url).pathname;
 export const REVIEW = join(ROOT, 'webhook/fixtures/pod-review.json');
 
 /** The servers compared, by the names the report and the targets use. */
@@ -37,6 +38,7 @@ export const SERVERS = {
 /** The rate of the unmeasured run that lets each server's JIT settle (config.primeMs). */
 const PRIME_RATE = 1000;
 const SERVER_CPU = 0;
+const TLS_DIR = 'tls';
 const LOADGEN_CPU = 1;
 
 export interface WebhookRun {
@@ -57,6 +59,11 @@ export interface WebhookRun {
   completedInWarmup: number;
   rssBytes: number;
   rssPeakBytes: number;
+  /**
+   * The p99 of each round at this rate (the servers take turns within a round). The run's own
+   * figures are those of its median round; its CPU per review is over all rounds.
+   */
+  roundsP99Ms?: (number | null)[];
 }
 
 interface Server {
@@ -64,7 +71,14 @@ interface Server {
   start(dir: string): Promise<{ child: ChildProcess; port: number; log: string }>;
 }
 
-export async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
+/**
+ * A self-signed serving pair under `root`. The servers get a directory of their own (`tls/`), as a
+ * mounted Secret is: the webhook watches its certificate's directory for a rotation, and its
+ * own log file written beside it would wake that watcher on every line.
+ */
+export async function makeCertificate(root: string): Promise<{ cert: string; key: string }> {
+  const dir = join(root, TLS_DIR);
+  mkdirSync(dir, { recursive: true });
   const cert = join(dir, 'serving.crt');
   const key = join(dir, 'serving.key');
   const result = await runCommand('openssl', [
@@ -130,8 +144,8 @@ function logwardWebhook(name: string, cli: string, extra: string[]): Server {
         ...imageNodeOptions('Dockerfile.webhook'),
         cli,
         'webhook',
-        `--tls-cert=${join(dir, 'serving.crt')}`,
-        `--tls-key=${join(dir, 'serving.key')}`,
+        `--tls-cert=${join(dir, TLS_DIR, 'serving.crt')}`,
+        `--tls-key=${join(dir, TLS_DIR, 'serving.key')}`,
         '--host=127.0.0.1',
         `--port=${port}`,
         '--metrics-port=0',
@@ -156,9 +170,9 @@ const floorServer = (name: string, script: string, extra: string[] = []): Server
     const [command, args] = pinned(SERVER_CPU, process.execPath, [
       script,
       '--cert',
-      join(dir, 'serving.crt'),
+      join(dir, TLS_DIR, 'serving.crt'),
       '--key',
-      join(dir, 'serving.key'),
+      join(dir, TLS_DIR, 'serving.key'),
       ...extra,
     ]);
     const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
@@ -261,7 +275,12 @@ export async function webhook(
   config: BenchConfig['webhook'],
   root: string,
   log: (line: string) => void,
-): Promise<{ patchBytes: Record<string, number>; runs: WebhookRun[]; primeMs: number }> {
+): Promise<{
+  patchBytes: Record<string, number>;
+  runs: WebhookRun[];
+  primeMs: number;
+  stages?: Record<string, number>;
+}> {
   const { cert } = await makeCertificate(root);
   const cli = await builtCli(root);
   const servers = [
@@ -288,13 +307,17 @@ export async function webhook(
       await measure(name, child, port, PRIME_RATE, cert, { ...config, runMs: config.primeMs, warmupMs: 0 });
     }
     for (const rate of config.rates) {
-      for (const { name, child, port } of running) {
-        const run = await measure(name, child, port, rate, cert, config);
-        log(
-          `  ${name} at ${rate}/s: ${run.achieved.toFixed(0)}/s, p50 ${ms(run.latencyMs.p50)}, p99 ${ms(run.latencyMs.p99)}, p99.9 ${ms(run.latencyMs.p999)}, errors ${run.errors}, CPU ${run.serverCpuPercent.toFixed(0)}% (${run.serverCpuPerReviewUs.toFixed(0)} µs/review), generator ${run.generatorCpuPercent.toFixed(0)}%, RSS ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB`,
-        );
-        runs.push(run);
+      const rounds = new Map<string, WebhookRun[]>();
+      for (let round = 0; round < config.rounds; round++) {
+        for (const { name, child, port } of running) {
+          const run = await measure(name, child, port, rate, cert, config);
+          log(
+            `  ${name} at ${rate}/s${config.rounds > 1 ? ` (round ${round + 1})` : ''}: ${run.achieved.toFixed(0)}/s, p50 ${ms(run.latencyMs.p50)}, p99 ${ms(run.latencyMs.p99)}, p99.9 ${ms(run.latencyMs.p999)}, errors ${run.errors}, CPU ${run.serverCpuPercent.toFixed(0)}% (${run.serverCpuPerReviewUs.toFixed(0)} µs/review), generator ${run.generatorCpuPercent.toFixed(0)}%, RSS ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+          );
+          rounds.set(name, [...(rounds.get(name) ?? []), run]);
+        }
       }
+      for (const measured of rounds.values()) runs.push(medianRound(measured));
     }
   } finally {
     for (const { child } of running) {
@@ -302,5 +325,45 @@ export async function webhook(
       if (child.exitCode === null) await once(child, 'exit');
     }
   }
-  return { patchBytes, runs, primeMs: config.primeMs };
+  const stages = await reviewStages(cli).catch((error: Error) => {
+    log(`  review stages not measured: ${error.message}`);
+    return undefined;
+  });
+  return { patchBytes, runs, primeMs: config.primeMs, stages };
+}
+
+/**
+ * One server's rounds at one rate as one run: the figures of its median round by p99 (a single
+ * pause of a shared machine, its hypervisor's or the generator's, decides one round's tail, and
+ * falls on any server's turn), its CPU per review over all rounds, its peak memory the highest.
+ */
+export function medianRound(rounds: readonly WebhookRun[]): WebhookRun {
+  if (rounds.length === 1) return rounds[0]!;
+  const p99 = (run: WebhookRun) => run.latencyMs.p99 ?? Number.POSITIVE_INFINITY;
+  const sorted = [...rounds].sort((a, b) => p99(a) - p99(b));
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const reviews = (run: WebhookRun) => run.completed + run.completedInWarmup;
+  const cpuUs = rounds.reduce((sum, run) => sum + run.serverCpuPerReviewUs * reviews(run), 0);
+  return {
+    ...middle,
+    serverCpuPerReviewUs:
+      cpuUs /
+      Math.max(
+        1,
+        rounds.reduce((sum, run) => sum + reviews(run), 0),
+      ),
+    rssPeakBytes: Math.max(...rounds.map((run) => run.rssPeakBytes)),
+    roundsP99Ms: rounds.map((run) => run.latencyMs.p99),
+  };
+}
+
+/** bench/review-stages.ts on the server's core, once the servers are gone: µs per stage. */
+async function reviewStages(cli: string): Promise<Record<string, number>> {
+  const [command, args] = pinned(SERVER_CPU, process.execPath, [
+    REVIEW_STAGES,
+    ...['--built', join(cli, '../..'), '--body', REVIEW],
+  ]);
+  const result = await runCommand(command, args, 120_000);
+  if (result.code !== 0) throw new Error(`review-stages exited ${result.code}: ${result.stderr.trim()}`);
+  return (JSON.parse(result.stdout) as { stages: Record<string, number> }).stages;
 }
