@@ -6,30 +6,14 @@
 //
 //   node bench/review-stages.ts --built DIR --body FILE   (prints {"stages":{name: µs}})
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { loadBuiltWebhook } from './built-webhook.ts';
 import { FLOOR_STAGES, LOGWARD_STAGES } from './review-stage-names.ts';
 
 const { values } = parseArgs({ options: { built: { type: 'string' }, body: { type: 'string' } } });
-const load = <T>(path: string): Promise<T> => import(pathToFileURL(join(values.built!, path)).href);
-const { complete, parseReview, patched } =
-  await load<typeof import('../webhook/review.ts')>('webhook/review.js');
-const { decideSubject, subjectOf } = await load<typeof import('../inject/subject.ts')>('inject/subject.js');
-const { diffPatch } = await load<typeof import('../inject/patch.ts')>('inject/patch.js');
-const { clusterContext } =
-  await load<typeof import('../inject/cluster-context.ts')>('inject/cluster-context.js');
-const { parseWebhookArgs } = await load<typeof import('../webhook/command.ts')>('webhook/command.js');
-
-const options = parseWebhookArgs(['--tls-cert=unused', '--tls-key=unused'], {});
-if (options === 'help') throw new Error('parseWebhookArgs answered help');
-const cluster = clusterContext({
-  defaults: options.defaults,
-  excludedNamespaces: options.excludedNamespaces,
-  image: options.image,
-  mode: 'native',
-});
+const { cluster, complete, decideSubject, diffPatch, parseReview, patched, subjectOf } =
+  await loadBuiltWebhook(values.built!);
 const body = readFileSync(values.body!);
 const parsed = parseReview(JSON.parse(body.toString()));
 if (!parsed.ok) throw new Error(parsed.message);
