@@ -81,6 +81,7 @@ describe('helm template with default values', () => {
     for (const [kind, name] of [
       ['ClusterRole', 'logward-webhook'],
       ['ClusterRole', 'logward-sidecar-events'],
+      ['ClusterRole', 'logward-status'],
       ['Role', 'logward-webhook'],
     ] as const) {
       expect(find(objects, kind, name).rules).toEqual(find(install, kind, name).rules);
@@ -266,6 +267,14 @@ describe('helm template with scope=namespaces', () => {
 describe('helm template with networkPolicy.enabled=false', () => {
   it('renders no NetworkPolicy, for clusters whose CNI has none', async () => {
     expect(ofKind(await template('networkPolicy.enabled=false'), 'NetworkPolicy')).toEqual([]);
+  });
+});
+
+describe('helm template with statusRole.enabled=false', () => {
+  it('renders no ClusterRole logward-status, and every other object still', async () => {
+    const [off, on] = await Promise.all([template('statusRole.enabled=false'), template()]);
+    expect(identities(on)).toContain('ClusterRole logward-status');
+    expect(identities(off)).toEqual(identities(on).filter((id) => id !== 'ClusterRole logward-status'));
   });
 });
 

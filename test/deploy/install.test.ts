@@ -51,6 +51,7 @@ describe('deploy/install.yaml', () => {
     expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? '-'} ${o.metadata.name}`).sort()).toEqual(
       [
         'ClusterRole - logward-sidecar-events',
+        'ClusterRole - logward-status',
         'ClusterRole - logward-webhook',
         'ClusterRoleBinding - logward-webhook',
         'Deployment logward-system logward-webhook',
@@ -247,6 +248,19 @@ describe('RBAC', () => {
     ]);
     const bound = [...ofKind(objects, 'ClusterRoleBinding'), ...ofKind(objects, 'RoleBinding')];
     expect(bound.map((b) => b.roleRef.name)).not.toContain('logward-sidecar-events');
+  });
+
+  it('ship logward-status for `logward status`, bound to no one and aggregated into no role', () => {
+    const bound = [...ofKind(objects, 'ClusterRoleBinding'), ...ofKind(objects, 'RoleBinding')];
+    expect(bound.map((b) => b.roleRef.name)).not.toContain('logward-status');
+    // pods/proxy reaches into pods: an admin grants it, it does not come with view or edit.
+    const role = find(objects, 'ClusterRole', 'logward-status');
+    expect(Object.keys(role.metadata.labels).filter((key) => key.includes('aggregate'))).toEqual([]);
+    expect(role.aggregationRule).toBeUndefined();
+    // The only write-like reach: get on the pods' proxy, nothing on Secrets, no verb but get and list.
+    const verbs = new Set(role.rules.flatMap((rule: Manifest) => rule.verbs));
+    expect([...verbs].sort()).toEqual(['get', 'list']);
+    expect(role.rules.flatMap((rule: Manifest) => rule.resources)).not.toContain('secrets');
   });
 });
 
