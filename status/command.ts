@@ -5,6 +5,7 @@ import { clusterContext, DEFAULT_OWN_NAMESPACE, excludedNamespaces } from '../in
 import { defaultInjection } from '../inject/injection-flags.ts';
 import { kubeClient } from '../kube/client.ts';
 import { findCredentials } from '../kube/credentials.ts';
+import { Forbidden, grantHints } from './forbidden.ts';
 import { gather, readWebhookFlags } from './gather.ts';
 import { renderJson, renderTable } from './render.ts';
 import { statusRows } from './rows.ts';
@@ -81,9 +82,18 @@ export const statusCommand: Command = async (args, io) => {
       mode: flags.flags?.mode ?? 'native',
       excludedNamespaces: excludedNamespaces(webhookNamespace, flags.flags?.excludedNamespaces),
     });
-    const { input, notes } = await gather(client, namespace, cluster);
+    let gathered: Awaited<ReturnType<typeof gather>>;
+    try {
+      gathered = await gather(client, namespace, cluster);
+    } catch (error) {
+      if (!(error instanceof Forbidden)) throw error;
+      const denied = [...(flags.denied ? [flags.denied] : []), ...error.denied];
+      throw new InputError([error.message, ...grantHints(denied)].join('\n'), { cause: error });
+    }
+    const { input, notes, denied } = gathered;
     if (flags.note) notes.unshift(flags.note);
-    for (const note of notes) io.stderr.write(`${note}\n`);
+    if (flags.denied) denied.unshift(flags.denied);
+    for (const line of [...notes, ...grantHints(denied)]) io.stderr.write(`${line}\n`);
     const status = statusRows(input);
     io.stdout.write(
       values.output === 'json'

@@ -5,12 +5,15 @@ import type { ClusterContext } from '../inject/cluster-context.ts';
 import { type KubeObject, WORKLOADS } from '../inject/workloads.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import { listAll } from '../kube/list.ts';
+import { type Denied, deniedBy, Forbidden, where } from './forbidden.ts';
 import { metricsTargets, type StatusInput } from './rows.ts';
 import { type WebhookFlags, webhookFlagsOf } from './webhook-flags.ts';
 
 // What `logward status` reads from the API server: pods, workloads and Namespaces of the
 // namespaces shown, and each running injected pod's sidecar /metrics through the API server's
 // pod proxy (`/api/v1/namespaces/NS/pods/NAME:PORT/proxy/metrics`, RBAC `get pods/proxy`).
+// The ClusterRole logward-status (deploy/base/rbac.yaml) grants exactly these reads; a test
+// (test/deploy/rbac.test.ts) records the requests made here and compares them with its rules.
 
 /** How many sidecars are asked at once: a namespace of hundreds of pods should not flood the API server. */
 const METRICS_CONCURRENCY = 8;
@@ -19,6 +22,8 @@ export interface Gathered {
   input: StatusInput;
   /** What could not be read and what that leaves out, for stderr. */
   notes: string[];
+  /** The reads RBAC refused, for the lines that say how to grant them. */
+  denied: Denied[];
 }
 
 /** `namespace` undefined: every namespace (-A). */
@@ -28,25 +33,44 @@ export async function gather(
   cluster: ClusterContext,
 ): Promise<Gathered> {
   const notes: string[] = [];
+  const denied: Denied[] = [];
+  /** The note for a failed read (`list deployments in namespace shop`): `may not` when RBAC refused it. */
+  const failed = (error: unknown, what: string, leavesOut: string) => {
+    const refusal = deniedBy(error, namespace);
+    if (refusal) denied.push(refusal);
+    notes.push(
+      refusal
+        ? `may not ${what} (403 Forbidden); ${leavesOut}`
+        : `could not ${what} (${message(error)}); ${leavesOut}`,
+    );
+  };
   const scoped = (prefix: string, resource: string) =>
     namespace === undefined
       ? `${prefix}/${resource}`
       : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}`;
 
   const [pods, workloads, namespaces] = await Promise.all([
-    listAll<V1Pod>(client, scoped('/api/v1', 'pods')).then((listed) => listed.items),
+    listAll<V1Pod>(client, scoped('/api/v1', 'pods')).then(
+      (listed) => listed.items,
+      (error) => {
+        // Nothing to show without them: an error, saying what grants them when RBAC refused.
+        const refusal = deniedBy(error, namespace);
+        if (!refusal) throw error;
+        throw new Forbidden(`may not list pods ${where(namespace)} (403 Forbidden)`, [refusal], error);
+      },
+    ),
     Promise.all(
       Object.entries(WORKLOADS).map(async ([kind, { apiVersion, resource }]) => {
         try {
           const { items } = await listAll<KubeObject>(client, scoped(`/apis/${apiVersion}`, resource));
           return items.map((item) => ({ ...item, kind }));
         } catch (error) {
-          notes.push(`could not list ${resource} (${message(error)}); their pods are shown as bare pods`);
+          failed(error, `list ${resource} ${where(namespace)}`, 'their pods are shown as bare pods');
           return [];
         }
       }),
     ),
-    readNamespaces(client, namespace, notes),
+    readNamespaces(client, namespace, notes, failed),
   ]);
 
   const metrics = new Map<string, { text: string } | { error: string }>();
@@ -54,6 +78,8 @@ export async function gather(
   const phases = new Map(
     pods.map((pod) => [`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod.status?.phase]),
   );
+  /** Namespaces where RBAC refused the pod proxy, and how many pods' metrics that left out. */
+  const proxyRefused = new Map<string, number>();
   let next = 0;
   const worker = async () => {
     while (next < targets.length) {
@@ -67,19 +93,34 @@ export async function gather(
       try {
         metrics.set(target.key, { text: await client.readText(path) });
       } catch (error) {
-        metrics.set(target.key, { error: message(error) });
+        const refusal = deniedBy(error, namespace);
+        if (refusal) {
+          if (proxyRefused.size === 0) denied.push(refusal);
+          proxyRefused.set(target.namespace, (proxyRefused.get(target.namespace) ?? 0) + 1);
+        }
+        metrics.set(target.key, {
+          error: refusal ? 'may not get pods/proxy (403 Forbidden)' : message(error),
+        });
       }
     }
   };
   await Promise.all(Array.from({ length: METRICS_CONCURRENCY }, worker));
+  if (proxyRefused.size > 0) {
+    const count = [...proxyRefused.values()].reduce((sum, n) => sum + n, 0);
+    const names = [...proxyRefused.keys()].sort();
+    notes.push(
+      `may not get pods/proxy in ${names.length === 1 ? 'namespace' : 'namespaces'} ${names.join(', ')} (403 Forbidden); the sidecar metrics of ${count} ${count === 1 ? 'pod are' : 'pods are'} not shown (usage, budget, last rotation)`,
+    );
+  }
 
-  return { input: { pods, workloads: workloads.flat(), namespaces, metrics, cluster }, notes };
+  return { input: { pods, workloads: workloads.flat(), namespaces, metrics, cluster }, notes, denied };
 }
 
 async function readNamespaces(
   client: KubeClient,
   namespace: string | undefined,
   notes: string[],
+  failed: (error: unknown, what: string, leavesOut: string) => void,
 ): Promise<Map<string, RawAnnotations | undefined>> {
   const ours = (ns: V1Namespace): RawAnnotations =>
     Object.fromEntries(Object.entries(ns.metadata?.annotations ?? {}).filter(([key]) => isOurKey(key)));
@@ -93,8 +134,10 @@ async function readNamespaces(
     return new Map(items.map((ns) => [ns.metadata?.name ?? '', ours(ns)]));
   } catch (error) {
     // Without them a pod opted in by its namespace is not recognised as opted in.
-    notes.push(
-      `could not read Namespaces (${message(error)}); opt-ins and defaults set on a Namespace are not shown`,
+    failed(
+      error,
+      namespace === undefined ? 'list Namespaces' : `get Namespace ${namespace}`,
+      'opt-ins and defaults set on a Namespace are not shown',
     );
     return new Map();
   }
@@ -113,7 +156,7 @@ function message(error: unknown): string {
 export async function readWebhookFlags(
   client: KubeClient,
   namespace: string,
-): Promise<{ flags?: WebhookFlags; note?: string }> {
+): Promise<{ flags?: WebhookFlags; note?: string; denied?: Denied }> {
   const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/logward-webhook`;
   try {
     const deployment = await client.read<{
@@ -122,8 +165,11 @@ export async function readWebhookFlags(
     const container = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === 'webhook');
     return container ? { flags: webhookFlagsOf(container.args ?? []) } : {};
   } catch (error) {
-    return {
-      note: `could not read the webhook's Deployment ${namespace}/logward-webhook (${message(error)}); pods left alone are judged without the cluster's --default-* flags`,
-    };
+    const denied = deniedBy(error, namespace);
+    const what = `the webhook's Deployment ${namespace}/logward-webhook`;
+    const leavesOut = "pods left alone are judged without the cluster's --default-* flags";
+    return denied
+      ? { note: `may not get ${what} (403 Forbidden); ${leavesOut}`, denied }
+      : { note: `could not read ${what} (${message(error)}); ${leavesOut}` };
   }
 }

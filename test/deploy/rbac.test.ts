@@ -9,6 +9,9 @@ import {
   EventsV1Api,
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { cluster } from '../../inject/testing.ts';
+import { gather, readWebhookFlags } from '../../status/gather.ts';
+import { fakeApi, injectedPod } from '../../status/testing.ts';
 import { FOLLOWED } from '../../webhook/kube-owner-lookup.ts';
 import { DEPLOY, find, type Manifest, ofKind, ROOT, readManifests } from './tools.ts';
 
@@ -144,5 +147,95 @@ describe('RBAC: each rule has a code path that uses it', () => {
     expect(granted([find(install, 'ClusterRole', 'logward-sidecar-events')])).toEqual(
       [...used.keys()].sort(),
     );
+  });
+});
+
+/** A request as RBAC sees it: `/api/v1/namespaces/shop/pods/web-1:9090/proxy/metrics` is get pods/proxy web-1:9090. */
+interface Access {
+  verb: string;
+  group: string;
+  resource: string;
+  name: string | undefined;
+}
+
+function accessOf(request: string): Access {
+  const [method, path = ''] = request.split(' ');
+  const match =
+    /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/[^/]+(?=\/))?\/([a-z]+)(?:\/([^/]+)(?:\/([a-z]+))?)?/.exec(
+      path,
+    );
+  if (!match || method !== 'GET') throw new Error(`not a GET of a resource: ${request}`);
+  const [, group = '', resource, name, subresource] = match;
+  return {
+    verb: name ? 'get' : 'list',
+    group,
+    resource: subresource ? `${resource}/${subresource}` : resource!,
+    name,
+  };
+}
+
+/** Whether `rule` grants `access`: a rule naming objects grants only those. */
+function allows(rule: Manifest, access: Access): boolean {
+  return (
+    rule.apiGroups.includes(access.group) &&
+    rule.resources.includes(access.resource) &&
+    rule.verbs.includes(access.verb) &&
+    (rule.resourceNames === undefined || rule.resourceNames.includes(access.name))
+  );
+}
+
+describe('RBAC of logward status: the ClusterRole logward-status grants what it reads and nothing else', () => {
+  const role = find(install, 'ClusterRole', 'logward-status');
+
+  /** Every request status makes for -n shop, for -A, and for the webhook's Deployment. */
+  async function requests(): Promise<string[]> {
+    const made: string[] = [];
+    const one = fakeApi({
+      '/api/v1/namespaces/shop': { metadata: { name: 'shop' } },
+      '/api/v1/namespaces/shop/pods': { items: [injectedPod('shop', 'web-1')] },
+      '/api/v1/pods': { items: [injectedPod('shop', 'web-1')] },
+      '/api/v1/namespaces/shop/pods/web-1:9090/proxy/metrics': '',
+    });
+    await gather(one.client, 'shop', cluster);
+    await gather(one.client, undefined, cluster);
+    await readWebhookFlags(one.client, 'logward-system');
+    made.push(...one.requests);
+    return made;
+  }
+
+  it('grants every request status makes', async () => {
+    const made = await requests();
+    // The reads this test relies on seeing, so an empty record cannot pass it.
+    expect(made).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/namespaces/shop/pods',
+        'GET /api/v1/namespaces/shop/pods/web-1:9090/proxy/metrics',
+        'GET /apis/apps/v1/namespaces/logward-system/deployments/logward-webhook',
+        'GET /api/v1/namespaces',
+      ]),
+    );
+    const refused = made.filter(
+      (request) => !role.rules.some((rule: Manifest) => allows(rule, accessOf(request))),
+    );
+    expect(refused).toEqual([]);
+  });
+
+  it('has no rule that no request uses', async () => {
+    const accesses = (await requests()).map(accessOf);
+    const unused = role.rules.flatMap((rule: Manifest) =>
+      rule.apiGroups.flatMap((group: string) =>
+        rule.resources.flatMap((resource: string) =>
+          rule.verbs
+            .filter(
+              (verb: string) =>
+                !accesses.some((access) =>
+                  allows({ ...rule, apiGroups: [group], resources: [resource], verbs: [verb] }, access),
+                ),
+            )
+            .map((verb: string) => `${verb} ${group}/${resource}`),
+        ),
+      ),
+    );
+    expect(unused).toEqual([]);
   });
 });

@@ -4,7 +4,15 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../base/testing.ts';
 import { run } from '../../cli/run.ts';
@@ -12,6 +20,7 @@ import { KEYS } from '../../contract/keys.ts';
 import { decide } from '../../inject/decide.ts';
 import { METRICS_PORT_NAME, SIDECAR_CONTAINER } from '../../inject/names.ts';
 import { cluster } from '../../inject/testing.ts';
+import { readManifests } from '../deploy/tools.ts';
 import { freePort } from '../support/ports.ts';
 import { type ControlPlane, startControlPlane } from './controlplane.ts';
 import { until } from './installed-webhook.ts';
@@ -23,6 +32,7 @@ import { until } from './installed-webhook.ts';
 // the API server refuses to proxy to.
 
 const LOGWARD = fileURLToPath(new URL('../../cli/logward.ts', import.meta.url));
+const INSTALL = fileURLToPath(new URL('../../deploy/install.yaml', import.meta.url));
 
 let cp: ControlPlane;
 let core: CoreV1Api;
@@ -44,8 +54,12 @@ function ownAddress(): string {
 }
 
 async function status(...args: string[]) {
+  return await statusAs(cp.kubeconfigPath, ...args);
+}
+
+async function statusAs(kubeconfig: string, ...args: string[]) {
   const io = memoryIo('', { HOME: tmpdir() });
-  const code = await run(['status', `--kubeconfig=${cp.kubeconfigPath}`, ...args], io.io);
+  const code = await run(['status', `--kubeconfig=${kubeconfig}`, ...args], io.io);
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
@@ -239,5 +253,123 @@ describe('logward status', () => {
     const missing = await status('--context', 'nowhere', '-n', 'shop');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('nowhere');
+  });
+});
+
+describe('logward status as a ServiceAccount granted the shipped ClusterRole logward-status', () => {
+  const rbac = () => cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+  const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'logward-status' };
+  const subject = (name: string) => [{ kind: 'ServiceAccount', name, namespace: 'tools' }];
+  /** kubeconfigs with a token of each ServiceAccount, by its name. */
+  const as: Record<string, string> = {};
+
+  /** A ServiceAccount in `tools` and a kubeconfig holding a token the API server minted for it. */
+  async function serviceAccount(name: string): Promise<string> {
+    await core.createNamespacedServiceAccount({ namespace: 'tools', body: { metadata: { name } } });
+    const answer = await core.createNamespacedServiceAccountToken({
+      name,
+      namespace: 'tools',
+      body: { spec: { expirationSeconds: 3600 } },
+    });
+    const path = join(logDir, `${name}.kubeconfig`);
+    const caData = cp.kubeConfig.getCurrentCluster()!.caData!;
+    writeFileSync(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'e2e', cluster: { server: cp.server, 'certificate-authority-data': caData } }],
+        users: [{ name, user: { token: answer.status!.token } }],
+        contexts: [{ name, context: { cluster: 'e2e', user: name, namespace: 'shop' } }],
+        'current-context': name,
+      }),
+    );
+    return path;
+  }
+
+  beforeAll(async () => {
+    // The role exactly as users install it, from the rendered manifest.
+    await KubernetesObjectApi.makeApiClient(cp.kubeConfig).create(
+      readManifests(INSTALL).find((m) => m.kind === 'ClusterRole' && m.metadata.name === 'logward-status')!,
+    );
+    for (const name of ['tools', 'billing']) await core.createNamespace({ body: { metadata: { name } } });
+    // As the README says: a RoleBinding in each namespace shown and one in the webhook's.
+    as.reader = await serviceAccount('reader');
+    for (const namespace of ['shop', 'logward-system']) {
+      await rbac().createNamespacedRoleBinding({
+        namespace,
+        body: { metadata: { name: 'logward-status' }, roleRef, subjects: subject('reader') },
+      });
+    }
+    // Bound in the namespace shown, not in the webhook's.
+    as.partial = await serviceAccount('partial');
+    await rbac().createNamespacedRoleBinding({
+      namespace: 'shop',
+      body: { metadata: { name: 'logward-status-partial' }, roleRef, subjects: subject('partial') },
+    });
+    // For -A: a ClusterRoleBinding.
+    as.auditor = await serviceAccount('auditor');
+    await rbac().createClusterRoleBinding({
+      body: { metadata: { name: 'logward-status' }, roleRef, subjects: subject('auditor') },
+    });
+  }, 120_000);
+
+  it("reads the namespace bound by RoleBindings, the sidecar's usage through the pod proxy included, and reports nothing unreadable", async () => {
+    const { code, stdout, stderr } = await statusAs(as.reader!, '-n', 'shop', '-o', 'json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const { pods, workloads } = JSON.parse(stdout);
+    const web1 = pods.find((p: { name: string }) => p.name === 'web-1');
+    expect(web1.metricsError).toBeUndefined();
+    expect(web1.usageBytes).toBeGreaterThan(0);
+    expect(web1.limitBytes).toBe(64 * 2 ** 20);
+    // The Namespace's opt-in (get namespaces) and the workload (list deployments, replicasets).
+    expect(web1.optedInBy).toBe('namespace');
+    expect(workloads).toEqual([
+      { namespace: 'shop', kind: 'Deployment', name: 'api', optedInBy: 'namespace', pods: 1, injected: 0 },
+    ]);
+    // The webhook's Deployment (get deployments/logward-webhook): its 512Mi default judged web-3.
+    expect(pods.find((p: { name: string }) => p.name === 'web-3')).toMatchObject({
+      reason: 'invalid_settings',
+    });
+  });
+
+  it('reads every namespace for -A when bound by a ClusterRoleBinding', async () => {
+    const { code, stdout, stderr } = await statusAs(as.auditor!, '-A', '-o', 'json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const web1 = JSON.parse(stdout).pods.find((p: { name: string }) => p.name === 'web-1');
+    expect(web1).toMatchObject({ namespace: 'shop', injected: true });
+    expect(web1.usageBytes).toBeGreaterThan(0);
+  });
+
+  it('names what it may not read and the binding that grants it: a namespace not bound, -A without a ClusterRoleBinding', async () => {
+    const billing = await statusAs(as.reader!, '-n', 'billing');
+    expect(billing.code).toBe(1);
+    expect(billing.stdout).toBe('');
+    expect(billing.stderr).toContain('may not list pods in namespace billing');
+    expect(billing.stderr).toContain(
+      'kubectl -n billing create rolebinding logward-status --clusterrole=logward-status --serviceaccount=tools:reader',
+    );
+    const all = await statusAs(as.reader!, '-A');
+    expect(all.code).toBe(1);
+    expect(all.stderr).toContain('may not list pods in all namespaces');
+    expect(all.stderr).toContain(
+      'kubectl create clusterrolebinding logward-status --clusterrole=logward-status --serviceaccount=tools:reader',
+    );
+  });
+
+  it("shows the namespace without the webhook's flags when not bound in the webhook's namespace, and says which binding is missing", async () => {
+    const { code, stdout, stderr } = await statusAs(as.partial!, '-n', 'shop', '-o', 'json');
+    expect(code).toBe(0);
+    expect(
+      JSON.parse(stdout).pods.find((p: { name: string }) => p.name === 'web-1').usageBytes,
+    ).toBeGreaterThan(0);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringContaining("may not get the webhook's Deployment logward-system/logward-webhook"),
+      expect.stringContaining(
+        'kubectl -n logward-system create rolebinding logward-status --clusterrole=logward-status --serviceaccount=tools:partial',
+      ),
+    ]);
   });
 });
