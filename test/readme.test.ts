@@ -10,8 +10,10 @@ import { KIND_FORMS } from '../contract/kinds.ts';
 import { SKIP_REASONS } from '../inject/reasons.ts';
 import { helpText as sidecarHelp } from '../sidecar/flags.ts';
 import { createMetrics as createSidecarMetrics } from '../sidecar/metrics.ts';
+import { grantCommand } from '../status/forbidden.ts';
 import { webhookHelp } from '../webhook/command.ts';
 import { createWebhookMetrics } from '../webhook/metrics.ts';
+import { find, readManifests } from './deploy/tools.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const readme = readFileSync(`${root}README.md`, 'utf8');
@@ -98,6 +100,39 @@ describe('README', () => {
       .filter((name) => name.startsWith('logward_'));
     expect(names.length).toBeGreaterThan(10);
     expect(names.filter((name) => !readme.includes(name))).toEqual([]);
+  });
+
+  it('explains each rule of the ClusterRole logward-status, and grants it with the commands logward status prints', () => {
+    const role = find(readManifests(`${root}deploy/install.yaml`), 'ClusterRole', 'logward-status');
+    const rows = tableAt('| rule | why |').slice(2);
+    const spelt = (rule: { verbs: string[]; resources: string[]; resourceNames?: string[] }) => [
+      ...rule.verbs.map((verb) => `\`${verb}\``),
+      ...rule.resources,
+      ...(rule.resourceNames ?? []).map((name) => `\`${name}\``),
+    ];
+    for (const rule of role.rules) {
+      expect(
+        rows.some((row) => spelt(rule).every((word) => row.split('|')[1]!.includes(word))),
+        JSON.stringify(rule),
+      ).toBe(true);
+    }
+    expect(rows.length).toBeGreaterThan(0);
+    const commands = shellBlockAfter('### Let people run `logward status` (optional)')
+      .replace(/\\\n\s*/g, '')
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim());
+    expect(commands).toEqual([
+      grantCommand('shop', 'jane@example.com'),
+      grantCommand('logward-system', 'jane@example.com'),
+      '',
+    ]);
+    const clusterWide = readme.slice(readme.indexOf('For `logward status -A`, one ClusterRoleBinding'));
+    expect(
+      /```sh\n([\s\S]*?)```/
+        .exec(clusterWide)![1]!
+        .replace(/\\\n\s*/g, '')
+        .trim(),
+    ).toBe(grantCommand(undefined, 'jane@example.com'));
   });
 
   it('lists every reason the webhook leaves a pod alone for, as its metric counts them', () => {
