@@ -307,6 +307,18 @@ describe('logward status as a ServiceAccount granted the shipped ClusterRole log
       namespace: 'shop',
       body: { metadata: { name: 'logward-status-partial' }, roleRef, subjects: subject('partial') },
     });
+    // The built-in view role, bound where reader's are: everything but the pod proxy.
+    as.viewer = await serviceAccount('viewer');
+    for (const namespace of ['shop', 'logward-system']) {
+      await rbac().createNamespacedRoleBinding({
+        namespace,
+        body: {
+          metadata: { name: 'view-viewer' },
+          roleRef: { ...roleRef, name: 'view' },
+          subjects: subject('viewer'),
+        },
+      });
+    }
     // For -A: a ClusterRoleBinding.
     as.auditor = await serviceAccount('auditor');
     await rbac().createClusterRoleBinding({
@@ -370,6 +382,17 @@ describe('logward status as a ServiceAccount granted the shipped ClusterRole log
       expect.stringContaining(
         'kubectl -n logward-system create rolebinding logward-status --clusterrole=logward-status --serviceaccount=tools:partial',
       ),
+    ]);
+  });
+  it("with the built-in view role instead, which leaves out pods/proxy, says the sidecars' metrics were refused and what grants them", async () => {
+    const { code, stdout, stderr } = await statusAs(as.viewer!, '-n', 'shop', '-o', 'json');
+    expect(code).toBe(0);
+    const web1 = JSON.parse(stdout).pods.find((p: { name: string }) => p.name === 'web-1');
+    expect(web1).toMatchObject({ injected: true, metricsError: 'may not get pods/proxy (403 Forbidden)' });
+    expect(web1.usageBytes).toBeUndefined();
+    expect(stderr.trim().split('\n')).toEqual([
+      'may not get pods/proxy in namespace shop (403 Forbidden); the sidecar metrics of 1 pod are not shown (usage, budget, last rotation)',
+      'to grant what logward status reads, bind the ClusterRole logward-status: kubectl -n shop create rolebinding logward-status --clusterrole=logward-status --serviceaccount=tools:viewer',
     ]);
   });
 });
