@@ -1,9 +1,9 @@
-// The sidecar as its image runs it: the JavaScript `npm run build` emits (tsconfig.build.json),
-// the native helper next to it, started with the node flags of Dockerfile.sidecar's ENTRYPOINT,
+// The sidecar as its image runs it: the bundled JavaScript of `npm run build:sidecar`, the
+// native helper next to it, started with the node flags of Dockerfile.sidecar's ENTRYPOINT,
 // and environment, read from the Dockerfile so that the benchmarks measure what ships.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 const repo = new URL('..', import.meta.url).pathname;
@@ -27,18 +27,23 @@ export function imageEnv(): Record<string, string> {
 }
 
 /**
- * Builds the image's JavaScript into `dir` and returns the entry point (cli/logward.js).
+ * Builds the image's JavaScript into `dir` as Dockerfile.sidecar does (`npm run build:sidecar`:
+ * tsc, then the bundle of build/bundle-sidecar.ts) and returns the entry point (cli/logward.js).
  * `log` hears when the native helper could not be built (holes are then guessed).
  */
 export function buildImageForm(dir: string, log: (line: string) => void = () => {}): string {
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', dir], { cwd: repo });
+  const emitted = join(dir, 'tsc');
+  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', emitted], { cwd: repo });
   if (tsc.status !== 0) throw new Error(`tsc: ${tsc.stdout}${tsc.stderr}`);
+  const bundle = spawnSync(process.execPath, [join(repo, 'build/bundle-sidecar.ts'), emitted, dir], {
+    encoding: 'utf8',
+  });
+  if (bundle.status !== 0) throw new Error(`bundle-sidecar: ${bundle.stdout}${bundle.stderr}`);
   copyFileSync(join(repo, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
-  mkdirSync(join(dir, 'sidecar/native'), { recursive: true });
   const helper = spawnSync('sh', [
     join(repo, 'sidecar/native/build.sh'),
-    join(dir, 'sidecar/native/logward-extents'),
+    join(dir, 'cli/native/logward-extents'),
   ]);
   if (helper.status !== 0) log(`logward-extents not built (${helper.stderr}); holes are guessed`);
   return join(dir, 'cli/logward.js');

@@ -1,6 +1,6 @@
 // `node bench/scale.ts [--files 100000]`: the sidecar on a directory of many files. Measures the
 // scan and the (pure) plan in this process, then runs the sidecar as its image does (JavaScript
-// from tsconfig.build.json, the image's heap flags) for a --dry-run, and as the service through
+// of `npm run build:sidecar`, the image's node flags) for a --dry-run, and as the service through
 // its first pass (a backlog of 82,000 actions), with wall time and peak resident memory against
 // the default memory limit. Targets: the plan of 100,000 files under 2 s; the pass
 // within the limit. Printed, not asserted (test/sidecar/scale.test.ts asserts that the plan fits
@@ -93,7 +93,7 @@ try {
     `scan ${scanMs.toFixed(0)} ms, plan ${planMs.toFixed(0)} ms (target: plan under 2000 ms): ${planned.actions.length} actions, ${planned.deferred} for later rounds`,
   );
 
-  // The image form: the JavaScript `npm run build` emits, and the helper next to it.
+  // The image form: the bundled JavaScript of `npm run build:sidecar`, and the helper next to it.
   const entry = buildImageForm(join(work, 'dist'), log);
   const common = ['--dir', dir, '--size-limit', '1Gi', '--metrics-port', '0'];
   const modes: [string, string[], string | undefined][] = [

@@ -1,13 +1,16 @@
 // `logward sidecar` flags. Every policy knob has a flag named like its annotation without the
 // `logward.io/` prefix; their values go, keyed by the full annotation key, to the same contract
 // parser the webhook uses, as the fallback under the pod's annotations.
-import { parseArgs } from 'node:util';
 import { UsageError } from '../base/errors.ts';
 import { KEYS, rowOf, shortName } from '../contract/keys.ts';
 import { parseQuantity } from '../contract/quantity.ts';
 import { flagOf, flagUsage, SIDECAR_POLICY_KEYS, sidecarFlagOptions } from '../contract/sidecar-flags.ts';
 import { SIDECAR_METRICS_PORT as DEFAULT_METRICS_PORT } from '../contract/sidecar-port.ts';
 import { type DirectoryArg, parseDirFlags } from './dir-flags.ts';
+
+// Not `import { parseArgs } from 'node:util'`: an ES module import of a built-in evaluates every
+// export, and node:util's lazy ones load streams, worker_threads and more, resident in every pod.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 export interface SidecarArgs {
   help: boolean;

@@ -154,7 +154,8 @@ export async function serveMetrics(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.once('listening', () => resolve());
+    listenOutsideCluster(server, port);
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -164,4 +165,19 @@ export async function serveMetrics(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * `server.listen(port)` without loading node:cluster. listen() asks the cluster module whether
+ * this process is a cluster worker before binding, and loading it brings child_process, dgram
+ * and the cluster's own modules, about 1.3 MiB resident in every pod for a question whose
+ * answer is always no here. `_listen2` is the step listen() then takes in a process that is not
+ * a worker (net.js calls it through the server, as an override point): the same bind, on `::`
+ * and else 0.0.0.0 as for listen(port), the same 'listening' and 'error' events. Should a
+ * Node drop it, plain listen() is the fallback.
+ */
+function listenOutsideCluster(server: Server, port: number): void {
+  const bind = (server as unknown as { _listen2?: unknown })._listen2;
+  if (typeof bind === 'function') bind.call(server, null, port, 4, 511);
+  else server.listen(port);
 }

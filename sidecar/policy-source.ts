@@ -2,7 +2,6 @@
 // over the flags over the built-in defaults. Kubernetes updates the file by swapping a `..data`
 // symlink, so it is simply re-read: on change events and before every pass. A new value that
 // does not parse is refused, loudly and naming the key, and the policy in force stays.
-import { isDeepStrictEqual } from 'node:util';
 import { KEYS, type Key } from '../contract/keys.ts';
 import {
   type ParseOptions,
@@ -13,6 +12,9 @@ import {
 } from '../contract/policy.ts';
 import { parseDownwardApi } from './annotations.ts';
 import type { Logger } from './log.ts';
+
+// Through getBuiltinModule, not an import: see flags.ts.
+const { isDeepStrictEqual } = process.getBuiltinModule('node:util');
 
 export interface PolicySource {
   readonly current: Policy;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleSidecar } from '../../build/bundle-sidecar.ts';
 import { copiesOf, execForm, parseDockerfile, type Stage } from './dockerfile.ts';
 
 const run = promisify(execFile);
@@ -25,9 +26,10 @@ beforeAll(async () => {
   await run('npm', ['ci', '--omit=dev', '--omit=optional', '--no-audit', '--no-fund', '--ignore-scripts'], {
     cwd: productionDeps,
   });
-  // The build stage's `npm run build`, into a directory of our own.
+  // The build stages' `npm run build` and `npm run build:sidecar`, into a directory of our own.
   built = join(work, 'dist');
   await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { cwd: repo });
+  await bundleSidecar(built);
 }, 300_000);
 // Removing a copy of node_modules takes more than vitest's default 10 s on a loaded machine.
 afterAll(() => rm(work, { recursive: true, force: true }), 120_000);
