@@ -28,14 +28,14 @@ export function imageEnv(): Record<string, string> {
 
 /**
  * Builds the image's JavaScript into `dir` as Dockerfile.sidecar does (`npm run build:sidecar`:
- * tsc, then the bundle of build/bundle-sidecar.ts) and returns the entry point (cli/logward.js).
+ * tsc, then the bundle of sidecar/bundle.ts) and returns the entry point (cli/logward.js).
  * `log` hears when the native helper could not be built (holes are then guessed).
  */
 export function buildImageForm(dir: string, log: (line: string) => void = () => {}): string {
   const emitted = join(dir, 'tsc');
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', emitted], { cwd: repo });
   if (tsc.status !== 0) throw new Error(`tsc: ${tsc.stdout}${tsc.stderr}`);
-  const bundle = spawnSync(process.execPath, [join(repo, 'build/bundle-sidecar.ts'), emitted, dir], {
+  const bundle = spawnSync(process.execPath, [join(repo, 'sidecar/bundle.ts'), emitted, dir], {
     encoding: 'utf8',
   });
   if (bundle.status !== 0) throw new Error(`bundle-sidecar: ${bundle.stdout}${bundle.stderr}`);

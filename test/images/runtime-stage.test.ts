@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleSidecar } from '../../build/bundle-sidecar.ts';
+import { bundleSidecar } from '../../sidecar/bundle.ts';
 import { copiesOf, execForm, parseDockerfile, type Stage } from './dockerfile.ts';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
 // The other commands' code goes into chunks loaded only when they run; packages from
 // node_modules and Node's built-ins stay imports.
 //
-//   node build/bundle-sidecar.ts [DIST [OUT]]   DIST: tsc's output (dist); OUT: DIST/sidecar-image
+//   node sidecar/bundle.ts [DIST [OUT]]   DIST: tsc's output (dist); OUT: DIST/sidecar-image
 //
 // OUT/cli/logward.js is the entry. Modules that find files next to themselves (base/version.ts:
 // ../package.json; sidecar/extents.ts: ./native/logward-extents) then look next to OUT/cli.
