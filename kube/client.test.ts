@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../base/version.ts';
 import { issue, type LocalhostTls, localhostTls } from '../test/support/certificates.ts';
 import { KubeApiError, kubeClient } from './client.ts';
 import { findCredentials } from './credentials.ts';
@@ -38,6 +39,22 @@ async function clientFor(path: string) {
 }
 
 describe('the Kubernetes client', () => {
+  it('names the component asking in its user agent, the webhook unless told', async () => {
+    const api = await scriptedApiServer(tls, (_, res) => answer(res, 200, {}));
+    try {
+      const path = await kubeconfig('agent', api.url, { token: 'abc' });
+      const credentials = await findCredentials(path, {}, join(tls.dir, 'no-service-account'));
+      await kubeClient(credentials!).request('GET', '/version');
+      await kubeClient(credentials!, { component: 'status' }).request('GET', '/version');
+      expect(api.seen.map((seen) => seen.userAgent)).toEqual([
+        `logward-webhook/${VERSION}`,
+        `logward-status/${VERSION}`,
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('authenticates with a client certificate or a token, and decodes the answer', async () => {
     const api = await scriptedApiServer(tls, (_, res) => answer(res, 200, { major: '1', minor: '33' }));
     const robot = await issue(tls.ca, {

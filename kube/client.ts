@@ -53,10 +53,16 @@ export interface KubeClient {
 export interface KubeClientOptions {
   /** Budget of one request, from sending it to the last byte of its answer. */
   timeoutMs?: number;
+  /**
+   * Who is asking, in the user agent (`logward-webhook/0.1.0`): what the API server's audit log
+   * and its priority and fairness rules see of a client. The webhook by default.
+   */
+  component?: 'webhook' | 'status';
 }
 
 export function kubeClient(credentials: KubeCredentials, options: KubeClientOptions = {}): KubeClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const userAgent = `logward-${options.component ?? 'webhook'}/${VERSION}`;
   // A few connections, kept alive: owner lookups come in bursts when a rollout creates pods.
   const agent = new Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2 });
 
@@ -90,7 +96,7 @@ export function kubeClient(credentials: KubeCredentials, options: KubeClientOpti
       agent,
       headers: {
         accept: 'application/json',
-        'user-agent': `logward-webhook/${VERSION}`,
+        'user-agent': userAgent,
         ...(payload
           ? { 'content-type': body?.contentType ?? 'application/json', 'content-length': payload.length }
           : {}),

@@ -14,6 +14,7 @@ export interface Seen {
   /** The common name of the client certificate, when one was presented and verified. */
   clientCn: string | undefined;
   contentType: string | undefined;
+  userAgent: string | undefined;
   body: string;
 }
 
@@ -49,6 +50,7 @@ export async function scriptedApiServer(
           authorization: req.headers.authorization,
           clientCn: peer?.subject ? String(peer.subject.CN) : undefined,
           contentType: req.headers['content-type'],
+          userAgent: req.headers['user-agent'],
           body: Buffer.concat(chunks).toString(),
         };
         seen.push(entry);

@@ -69,7 +69,7 @@ export const statusCommand: Command = async (args, io) => {
   const namespace = values['all-namespaces']
     ? undefined
     : (values.namespace ?? credentials.namespace ?? 'default');
-  const client = kubeClient(credentials);
+  const client = kubeClient(credentials, { component: 'status' });
   try {
     const { image } = defaultInjection();
     // A pod left alone is judged with the cluster's --default-* flags, read from the webhook's
