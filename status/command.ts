@@ -82,18 +82,20 @@ export const statusCommand: Command = async (args, io) => {
       mode: flags.flags?.mode ?? 'native',
       excludedNamespaces: excludedNamespaces(webhookNamespace, flags.flags?.excludedNamespaces),
     });
+    // The webhook's Deployment is read first: its refusal, if any, is said first.
+    const deniedFirst = flags.denied ? [flags.denied] : [];
     let gathered: Awaited<ReturnType<typeof gather>>;
     try {
       gathered = await gather(client, namespace, cluster);
     } catch (error) {
       if (!(error instanceof Forbidden)) throw error;
-      const denied = [...(flags.denied ? [flags.denied] : []), ...error.denied];
-      throw new InputError([error.message, ...grantHints(denied)].join('\n'), { cause: error });
+      const hints = grantHints([...deniedFirst, ...error.denied]);
+      throw new InputError([error.message, ...hints].join('\n'), { cause: error });
     }
     const { input, notes, denied } = gathered;
-    if (flags.note) notes.unshift(flags.note);
-    if (flags.denied) denied.unshift(flags.denied);
-    for (const line of [...notes, ...grantHints(denied)]) io.stderr.write(`${line}\n`);
+    const hints = grantHints([...deniedFirst, ...denied]);
+    for (const line of [...(flags.note ? [flags.note] : []), ...notes, ...hints])
+      io.stderr.write(`${line}\n`);
     const status = statusRows(input);
     io.stdout.write(
       values.output === 'json'
