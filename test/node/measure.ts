@@ -58,10 +58,20 @@ export async function containerPids(containerId: string): Promise<number[]> {
   return pids;
 }
 
-/** The real uid of a process. */
-export async function uidOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+/**
+ * The real uids of a container's processes. A process that exits between the listing and the
+ * read (a shell's short-lived child, a `sleep`) is skipped, not an error.
+ */
+export async function containerUids(containerId: string): Promise<number[]> {
+  const uids: number[] = [];
+  for (const pid of await containerPids(containerId)) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ESRCH') return undefined;
+      throw error;
+    });
+    if (status !== undefined) uids.push(Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]));
+  }
+  return uids;
 }
 
 export interface LogFile {
