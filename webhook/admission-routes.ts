@@ -9,7 +9,9 @@ import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { type NamespaceLookup, noNamespaceLookup } from './namespace-lookup.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
-import { type AdmissionRequest, complete, errored, failedOpen, parseReview } from './review.ts';
+import { type AdmissionRequest, completeText, errored, failedOpen, parseReview } from './review.ts';
+import { type JsonParser, reviewTextParser } from './review-text.ts';
+import { templateAnswers } from './template-answers.ts';
 
 export interface AdmissionRoutesOptions {
   cluster: ClusterContext;
@@ -40,6 +42,11 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
     : () => cluster;
   // kube-apiserver sends JSON only; anything else is a misdirected client and gets a 415.
   app.removeContentTypeParser('text/plain');
+  // A template's replicas are parsed once and decided once (review-text.ts, template-answers.ts).
+  const jsonParser = reviewTextParser(app.getDefaultJsonParser('error', 'error') as JsonParser);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
+  const answers = templateAnswers();
 
   // Before the body is read: a request that would exceed what this replica takes at once is
   // turned away, and its connection closed rather than drained.
@@ -58,7 +65,10 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
 
   const serve =
     (route: 'mutate' | 'validate', handle: (request: AdmissionRequest) => Promise<Admitted> | Admitted) =>
-    async (req: { body: unknown; log: FastifyInstance['log'] }, reply: { code(status: number): unknown }) => {
+    async (
+      req: { body: unknown; log: FastifyInstance['log'] },
+      reply: { code(status: number): unknown; type(contentType: string): unknown },
+    ) => {
       const parsed = parseReview(req.body);
       if (!parsed.ok) {
         reply.code(400);
@@ -115,13 +125,15 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
       };
       if (admitted.outcome === 'skipped' || admitted.outcome === 'ignored') req.log.debug(fields, 'reviewed');
       else req.log.info(fields, 'reviewed');
-      return complete(admitted.verdict, request);
+      // Text, so fastify sends it as it is: a template's replicas share the verdict and its text.
+      reply.type('application/json; charset=utf-8');
+      return completeText(admitted.verdict, request);
     };
 
   app.post(
     '/mutate',
     { bodyLimit: limits.mutateBodyBytes },
-    serve('mutate', (request) => admitPod(request, currentCluster(), lookups)),
+    serve('mutate', (request) => admitPod(request, currentCluster(), lookups, answers)),
   );
   app.post(
     '/validate',

@@ -11,6 +11,7 @@ import { type JudgeFacts, judge, type ToleratedReason, toleratedWarning } from '
 import type { NamespaceLookup } from './namespace-lookup.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import { type AdmissionRequest, allowed, denied, patched, type Verdict, withWarnings } from './review.ts';
+import type { TemplateAnswers } from './template-answers.ts';
 
 /** How a review ended: the `outcome` label of logward_webhook_reviews_total. */
 export type ReviewOutcome =
@@ -52,6 +53,8 @@ export async function admitPod(
   request: AdmissionRequest,
   cluster: ClusterContext,
   lookups: Lookups,
+  /** Answers already given to the same pod object with the same inputs (a template's replicas). */
+  answers?: TemplateAnswers,
 ): Promise<Admitted> {
   if (request.kind.kind !== 'Pod' || request.subResource || request.operation !== 'CREATE') return IGNORED;
   if (!request.object) throw new Error('request.object is missing for a Pod CREATE');
@@ -68,7 +71,20 @@ export async function admitPod(
   if (namespace?.ok) subject.namespaceAnnotations = namespace.value;
   if (namespace && !namespace.ok) subject.namespaceAnnotations = undefined;
 
-  const admitted = answer('mutate', decideSubject(subject, cluster), subject, factsOf(subject, cluster));
+  const decideAndAnswer = () =>
+    answer('mutate', decideSubject(subject, cluster), subject, factsOf(subject, cluster));
+  const admitted = answers
+    ? answers.answer(
+        subject.pod,
+        {
+          namespace: subject.namespace,
+          workloadAnnotations: subject.workloadAnnotations,
+          namespaceAnnotations: subject.namespaceAnnotations,
+          cluster,
+        },
+        decideAndAnswer,
+      )
+    : decideAndAnswer();
   const warnings: string[] = [];
   if (owner && !owner.ok) {
     admitted.ownerLookupError = owner.error;

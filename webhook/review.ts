@@ -87,6 +87,24 @@ export function complete(verdict: Verdict, request: Pick<AdmissionRequest, 'uid'
   };
 }
 
+/**
+ * `complete(verdict, request)` as JSON text. A verdict's text is kept while the verdict lives:
+ * the replicas of one pod template get the same verdict object (template-answers.ts), and the
+ * patch in it is most of the answer's text.
+ */
+export function completeText(verdict: Verdict, request: Pick<AdmissionRequest, 'uid'>): string {
+  let rest = verdictTexts.get(verdict);
+  if (rest === undefined) {
+    const members = JSON.stringify(verdict).slice(1);
+    rest = members === '}' ? '}}' : `,${members}}`;
+    verdictTexts.set(verdict, rest);
+  }
+  return `${REVIEW_HEAD}${JSON.stringify(request.uid)}${rest}`;
+}
+
+const REVIEW_HEAD = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":';
+const verdictTexts = new WeakMap<Verdict, string>();
+
 export type ReviewParse = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
 
 /** Checks the envelope we rely on, naming the field that is wrong. */

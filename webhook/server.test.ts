@@ -75,6 +75,44 @@ describe('POST /mutate', () => {
     expect(again.body.response).toEqual({ uid: 'second', allowed: true });
   });
 
+  it("answers a template's replicas each with its own uid, and anew once its Namespace's annotations change", async () => {
+    let namespaceAnnotations: Record<string, string> = {};
+    const s = buildServers({
+      tls: serving,
+      logger: pino({ level: 'silent' }),
+      cluster,
+      lookupOwner: async () => ({}),
+      lookupNamespace: async () => namespaceAnnotations,
+      metrics: createWebhookMetrics(),
+    });
+    // As the API server sends them: the same text but for request.uid.
+    const text = readFileSync(new URL('./fixtures/pod-review.json', import.meta.url), 'utf8');
+    const uid = fixture('pod-review.json').request.uid as string;
+    const replica = async (n: number) => {
+      const replicaUid = `${uid.slice(0, -4)}${String(n).padStart(4, '0')}`;
+      const response = await s.admission.inject({
+        method: 'POST',
+        url: '/mutate',
+        headers: { 'content-type': 'application/json' },
+        payload: text.replace(uid, replicaUid),
+      });
+      const body = response.json() as AdmissionReview;
+      expect(body.response?.uid).toBe(replicaUid);
+      return decodePatch(body) as { path: string; value: { emptyDir?: { sizeLimit?: string } }[] }[];
+    };
+    const sizeLimits = (patch: Awaited<ReturnType<typeof replica>>) =>
+      JSON.stringify(patch).match(/"sizeLimit":"[^"]+"/g);
+    const first = await replica(1);
+    expect(first).toEqual(fixture('pod-review.expected-patch.json'));
+    expect(await replica(2)).toEqual(first);
+    namespaceAnnotations = { [KEYS.sizeLimit]: '3Gi' };
+    const after = await replica(3);
+    expect(sizeLimits(first)).toEqual(['"sizeLimit":"1Gi"']);
+    expect(sizeLimits(after)).toEqual(['"sizeLimit":"3Gi"']);
+    namespaceAnnotations = {};
+    expect(await replica(4)).toEqual(first);
+  });
+
   it('applies the owning workload annotations, and degrades when the lookup fails', async () => {
     const input = fixture('pod-review.json');
     const object = structuredClone(input.request.object);

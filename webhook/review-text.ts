@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+
+// The API server sends the replicas of one ReplicaSet as the same text: their pods carry
+// generateName, not a name (it is chosen after mutating admission), so two reviews of one pod
+// template differ only in request.uid. The text with its uid left out is therefore a key for
+// everything parsed from it; a review seen before is not parsed again, and the decision made
+// for it (template-answers.ts) can be remembered with the parsed object as its key.
+//
+// The uid is found without parsing: the first "uid" member of the text, as the API server
+// writes request.uid before the object. Where that is not request.uid (a client writing
+// members in another order), the review is parsed as usual and not remembered.
+
+/** A body parser as fastify calls it: `done(error)` or `done(null, value)`. */
+export type JsonParser = (
+  req: unknown,
+  text: string,
+  done: (error: Error | null, value?: unknown) => void,
+) => void;
+
+export interface ReviewTextOptions {
+  /** Reviews remembered, the first remembered forgotten first. */
+  maxEntries: number;
+  /** Longer texts are parsed every time: a large pod would keep its text and objects in memory. */
+  maxChars: number;
+}
+
+/** About 200 KiB of text and the objects parsed from it, at most, for a realistic pod. */
+export const REVIEW_TEXT_DEFAULTS: ReviewTextOptions = { maxEntries: 32, maxChars: 32 * 1024 };
+
+/** The uids the API server writes (RFC 4122 text); anything else is parsed as usual. */
+const PLAIN_UID = /^[0-9A-Za-z-]{1,64}$/;
+const UID_MEMBER = /"uid"\s*:\s*"/;
+
+/**
+ * A JSON body parser for AdmissionReviews that parses each review text once. Hits return the
+ * remembered review, deeply frozen, in a new envelope carrying this request's uid; misses and
+ * any text it cannot place the uid in go to `parse` (fastify's own, with its checks for
+ * prototype poisoning), so what is accepted and refused does not change.
+ */
+export function reviewTextParser(
+  parse: JsonParser,
+  options: ReviewTextOptions = REVIEW_TEXT_DEFAULTS,
+): JsonParser & { size(): number } {
+  // Keyed by the text's length, then compared around the uid: no key string is built, and a
+  // comparison is a memory compare of the text in place.
+  const remembered = new Map<number, Remembered[]>();
+  const order: Remembered[] = [];
+  // Unguessable, so a client cannot send it to make another member pass for request.uid.
+  const probe = randomUUID();
+
+  const parser = (req: unknown, text: string, done: (error: Error | null, value?: unknown) => void) => {
+    const place = text.length <= options.maxChars ? uidPlace(text) : undefined;
+    if (!place) {
+      parse(req, text, done);
+      return;
+    }
+    const seen = remembered
+      .get(text.length)
+      ?.find(
+        (entry) => entry.from === place.from && text.startsWith(entry.before) && text.endsWith(entry.after),
+      );
+    if (seen) {
+      done(null, withUid(seen.review, place.uid));
+      return;
+    }
+    // Parsed with the probe where the uid was: if request.uid comes back as the probe, that place
+    // holds request.uid, and any text equal but for it is the same review with another uid.
+    parse(req, text.slice(0, place.from) + probe + text.slice(place.to), (error, value) => {
+      if (error) {
+        done(error);
+        return;
+      }
+      const review = value as Review;
+      if (review?.request?.uid !== probe) {
+        parse(req, text, done);
+        return;
+      }
+      review.request.uid = place.uid;
+      deepFreeze(review);
+      const entry = {
+        from: place.from,
+        before: text.slice(0, place.from),
+        after: text.slice(place.to),
+        length: text.length,
+        review,
+      };
+      remembered.set(entry.length, [...(remembered.get(entry.length) ?? []), entry]);
+      order.push(entry);
+      if (order.length > options.maxEntries) forget(order.shift()!);
+      done(null, withUid(review, place.uid));
+    });
+  };
+
+  const forget = (entry: Remembered) => {
+    const left = remembered.get(entry.length)!.filter((other) => other !== entry);
+    if (left.length > 0) remembered.set(entry.length, left);
+    else remembered.delete(entry.length);
+  };
+  return Object.assign(parser, { size: () => order.length });
+}
+
+interface Remembered {
+  from: number;
+  /** The text before and after the uid: slices of the one text remembered. */
+  before: string;
+  after: string;
+  length: number;
+  review: Review;
+}
+
+interface Review {
+  request?: { uid?: unknown; [member: string]: unknown };
+  [member: string]: unknown;
+}
+
+function uidPlace(text: string): { from: number; to: number; uid: string } | undefined {
+  const member = UID_MEMBER.exec(text);
+  if (!member) return undefined;
+  const from = member.index + member[0].length;
+  const to = text.indexOf('"', from);
+  const uid = text.slice(from, to);
+  return to !== -1 && PLAIN_UID.test(uid) ? { from, to, uid } : undefined;
+}
+
+/** The remembered review as this request's: new envelope and request, the rest shared and frozen. */
+function withUid(review: Review, uid: string): Review {
+  return { ...review, request: { ...review.request, uid } };
+}
+
+/** Shared between requests, so no code may change it; a write throws instead of leaking into the next review. */
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const member of Object.values(value)) deepFreeze(member);
+}
