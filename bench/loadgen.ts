@@ -4,7 +4,12 @@
 // generator down (no coordinated omission). Bounded in count and time; loopback only.
 //
 //   node bench/loadgen.ts --port N --ca FILE --body FILE --rate R --ms T [--warmup-ms W]
-//                         [--connections C] [--drain-ms D]     (prints a JSON summary)
+//                         [--connections C] [--drain-ms D] [--vary none|uid|pod]
+//                                                              (prints a JSON summary)
+//
+// --vary uid gives each review its own request.uid, as the API server does: the replicas of one
+// pod template. --vary pod also makes each pod a different one (its generateName), so nothing
+// learnt from one review applies to the next.
 //
 // Achieved is the server's throughput: every review answered (warm-up included) over the time
 // from the first due request to the last answer. Latencies are those of the measured part only.
@@ -14,6 +19,7 @@ import { parseArgs } from 'node:util';
 // well below the server's cost to offer 5,000/s from one core.
 import { Pool } from 'undici';
 import { summarize } from './histogram.ts';
+import { reviewBodies } from './review-bodies.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,13 +32,14 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     path: { type: 'string', default: '/mutate' },
     'drain-ms': { type: 'string', default: '5000' },
+    vary: { type: 'string', default: 'none' },
   },
 });
 const HOST = '127.0.0.1';
 const rate = Number(values.rate);
 const warmupMs = Number(values['warmup-ms']);
 const measuredMs = Number(values.ms);
-const body = readFileSync(values.body!);
+const body = reviewBodies(readFileSync(values.body!, 'utf8'), values.vary!);
 const pool = new Pool(`https://${HOST}:${values.port}`, {
   connections: Number(values.connections),
   connect: { ca: readFileSync(values.ca!) },
@@ -67,7 +74,7 @@ function send(index: number, due: number): void {
     completed++;
     latencies.push(end - due);
   };
-  pool.request({ path: values.path!, method: 'POST', headers: HEADERS, body }).then(
+  pool.request({ path: values.path!, method: 'POST', headers: HEADERS, body: body(index) }).then(
     async (response) => {
       await response.body.dump();
       finish(response.statusCode === 200);

@@ -209,7 +209,7 @@ describe('renderReport', () => {
       ),
     });
     expect(markdown).toContain(
-      "Where a saturated review's CPU goes (5,000/s offered): 150 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds 10 µs; fastify, the webhook's hooks, metrics and log line 20 µs.",
+      "Where a saturated review's CPU goes (5,000/s offered): 150 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server, made anew for each pod (parsing, deciding, diffing, encoding and sending a patch), adds 10 µs; the webhook answering a template's replicas adds 30 µs (fastify, hooks, metrics, log line, the remembered review and answer).",
     );
     expect(target('Webhook ready without')).toMatchObject({
       met: true,
@@ -226,21 +226,35 @@ describe('renderReport', () => {
 describe('webhookBreakdown', () => {
   const cpu = (figures: Record<string, number>) => (server: string) => figures[server];
 
-  it('splits the framework, the hooks and the log line apart when the full run measured them', () => {
+  it('splits the framework, the log line and the rest apart when the full run measured them', () => {
     expect(
       webhookBreakdown(
         cpu({
           'node:https floor (empty patch)': 250,
           "node:https + Logward's review": 330,
-          'fastify floor (empty patch)': 290,
-          'logward webhook --log-level=warn': 400,
-          'logward webhook': 430,
+          'fastify floor (empty patch)': 260,
+          'logward webhook --log-level=warn': 285,
+          'logward webhook': 300,
+          'logward webhook, every pod a different one': 420,
         }),
         'at 5000/s offered',
       ),
     ).toBe(
-      "at 5000/s offered: 250 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds 80 µs; fastify 40 µs; the webhook's hooks and metrics 30 µs; its log line per injected pod 30 µs (default level against --log-level=warn). Differences of runs on a shared machine: indicative to some tens of µs.",
+      "at 5000/s offered: 250 µs is the floor (TLS, HTTP, reading and parsing the review, writing an answer); Logward's review on that same server, made anew for each pod (parsing, deciding, diffing, encoding and sending a patch), adds 80 µs; the webhook answering a template's replicas adds 50 µs: fastify 10 µs, its log line per injected pod 15 µs (default level against --log-level=warn), and its hooks, metrics and the replica's remembered review and answer 25 µs; answering pods of which no two are alike, 170 µs (all of the above, the review made anew each time). Differences of runs on a shared machine: indicative to some tens of µs.",
     );
+  });
+
+  it('gives the webhook its one figure when the quick run did not split it', () => {
+    expect(
+      webhookBreakdown(
+        cpu({
+          'node:https floor (empty patch)': 250,
+          "node:https + Logward's review": 330,
+          'logward webhook': 300,
+        }),
+        'x',
+      ),
+    ).toContain("the webhook answering a template's replicas adds 50 µs (fastify, hooks, metrics, log line");
   });
 
   it('says nothing without the review floor to split by', () => {

@@ -367,10 +367,11 @@ function footprintSection(results: Results): string {
 }
 
 /**
- * The webhook's CPU per review split by what each server adds to the one below it: the floor,
- * Logward's review on the same bare server, then fastify and the webhook's plumbing (the
- * split between those two, and the log line, when the full run measured the fastify floor and
- * the quiet webhook). Undefined without the floor, the review floor and the webhook.
+ * The webhook's CPU per review split by what each server adds to the floor: Logward's review
+ * made anew on the same bare server; the webhook on a template's replicas (fastify, its log
+ * line and the rest apart when the full run measured the fastify floor and the quiet webhook);
+ * the webhook on pods of which no two are alike. Undefined without the floor, the review floor
+ * and the webhook.
  */
 export function webhookBreakdown(
   cpuUs: (server: string) => number | undefined,
@@ -383,18 +384,24 @@ export function webhookBreakdown(
   const us = (value: number) => `${formatNumber(value)} µs`;
   const parts = [
     `${us(node)} is the floor (TLS, HTTP, reading and parsing the review, writing an answer)`,
-    `Logward's review on that same server (deciding, diffing, encoding and sending a patch) adds ${us(review - node)}`,
+    `Logward's review on that same server, made anew for each pod (parsing, deciding, diffing, encoding and sending a patch), adds ${us(review - node)}`,
   ];
   const fastify = cpuUs(SERVERS.fastifyFloor);
   const quiet = cpuUs(SERVERS.quiet);
   if (fastify !== undefined && quiet !== undefined) {
     parts.push(
-      `fastify ${us(fastify - node)}`,
-      `the webhook's hooks and metrics ${us(quiet - fastify - (review - node))}`,
-      `its log line per injected pod ${us(logward - quiet)} (default level against --log-level=warn)`,
+      `the webhook answering a template's replicas adds ${us(logward - node)}: fastify ${us(fastify - node)}, its log line per injected pod ${us(logward - quiet)} (default level against --log-level=warn), and its hooks, metrics and the replica's remembered review and answer ${us(quiet - fastify)}`,
     );
   } else {
-    parts.push(`fastify, the webhook's hooks, metrics and log line ${us(logward - review)}`);
+    parts.push(
+      `the webhook answering a template's replicas adds ${us(logward - node)} (fastify, hooks, metrics, log line, the remembered review and answer)`,
+    );
+  }
+  const distinct = cpuUs(SERVERS.distinct);
+  if (distinct !== undefined) {
+    parts.push(
+      `answering pods of which no two are alike, ${us(distinct - node)} (all of the above, the review made anew each time)`,
+    );
   }
   return `${lead}: ${parts.join('; ')}. Differences of runs on a shared machine: indicative to some tens of µs.`;
 }

@@ -1,5 +1,7 @@
 // 6. Webhook: reviews per second and latency at fixed offered rates over HTTPS keep-alive,
-// with the realistic pod review (3 containers, env, probes, volumes). `logward webhook` in the
+// with the realistic pod review (3 containers, env, probes, volumes), each sent with its own
+// request.uid as the API server sends a pod template's replicas, and to the webhook also as
+// pods of which no two are alike (nothing it remembers applies). `logward webhook` in the
 // form the image runs (built JavaScript, its ENTRYPOINT's Node options), at its default log
 // level (a JSON line per injected pod) and, in full runs, at warn; next to the floor, a bare
 // node:https server answering an empty patch, and in full runs a fastify handler doing the same
@@ -31,6 +33,7 @@ export const REVIEW = join(ROOT, 'webhook/fixtures/pod-review.json');
 export const SERVERS = {
   logward: 'logward webhook',
   quiet: 'logward webhook --log-level=warn',
+  distinct: 'logward webhook, every pod a different one',
   nodeFloor: 'node:https floor (empty patch)',
   fastifyFloor: 'fastify floor (empty patch)',
   reviewFloor: "node:https + Logward's review",
@@ -235,11 +238,20 @@ function reviewOnce(port: number, ca: string): Promise<{ allowed: boolean; patch
   });
 }
 
+/**
+ * A server as the load generator sees it: each review with its own uid (the replicas of one pod
+ * template, as the API server sends a scale-up), or each a different pod as well.
+ */
+interface Running {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  vary: 'uid' | 'pod';
+}
+
 /** One load generator run against one server, with the server's CPU and memory over it. */
 async function measure(
-  server: string,
-  child: ChildProcess,
-  port: number,
+  { name: server, child, port, vary }: Running,
   rate: number,
   cert: string,
   config: BenchConfig['webhook'],
@@ -250,6 +262,7 @@ async function measure(
     ...['--port', String(port), '--ca', cert, '--body', REVIEW, '--rate', String(rate)],
     ...['--ms', String(config.runMs), '--warmup-ms', String(config.warmupMs)],
     ...['--connections', String(config.connections), '--drain-ms', String(config.drainMs)],
+    ...['--vary', vary],
   ]);
   const started = performance.now();
   const result = await runCommand(command, args, 120_000);
@@ -294,23 +307,29 @@ export async function webhook(
   const patchBytes: Record<string, number> = {};
   // All servers start first and take turns at each rate, so the machine's other work (it drifts
   // over minutes) weighs on the floor and on the webhook alike.
-  const running: { name: string; child: ChildProcess; port: number }[] = [];
+  const running: Running[] = [];
   try {
     for (const server of servers) {
       const { child, port, log: serverLog } = await server.start(root);
-      running.push({ name: server.name, child, port });
+      running.push({ name: server.name, child, port, vary: 'uid' });
       const answer = await firstReview(port, cert, child, serverLog);
       if (!answer.allowed) throw new Error(`${server.name} did not allow the review`);
       patchBytes[server.name] = answer.patchBytes;
+      // The same webhook, sent pods of which no two are alike: what nothing remembered saves.
+      if (server.name === SERVERS.logward) {
+        running.push({ name: SERVERS.distinct, child, port, vary: 'pod' });
+        patchBytes[SERVERS.distinct] = answer.patchBytes;
+      }
     }
-    for (const { name, child, port } of running) {
-      await measure(name, child, port, PRIME_RATE, cert, { ...config, runMs: config.primeMs, warmupMs: 0 });
+    for (const server of running) {
+      await measure(server, PRIME_RATE, cert, { ...config, runMs: config.primeMs, warmupMs: 0 });
     }
     for (const rate of config.rates) {
       const rounds = new Map<string, WebhookRun[]>();
       for (let round = 0; round < config.rounds; round++) {
-        for (const { name, child, port } of running) {
-          const run = await measure(name, child, port, rate, cert, config);
+        for (const server of running) {
+          const { name } = server;
+          const run = await measure(server, rate, cert, config);
           log(
             `  ${name} at ${rate}/s${config.rounds > 1 ? ` (round ${round + 1})` : ''}: ${run.achieved.toFixed(0)}/s, p50 ${ms(run.latencyMs.p50)}, p99 ${ms(run.latencyMs.p99)}, p99.9 ${ms(run.latencyMs.p999)}, errors ${run.errors}, CPU ${run.serverCpuPercent.toFixed(0)}% (${run.serverCpuPerReviewUs.toFixed(0)} µs/review), generator ${run.generatorCpuPercent.toFixed(0)}%, RSS ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB`,
           );
@@ -320,7 +339,7 @@ export async function webhook(
       for (const measured of rounds.values()) runs.push(medianRound(measured));
     }
   } finally {
-    for (const { child } of running) {
+    for (const child of new Set(running.map((server) => server.child))) {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
     }
