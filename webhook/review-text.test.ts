@@ -35,16 +35,22 @@ const replica = (uid: string, extra = '') =>
   `{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"${uid}","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","operation":"CREATE","object":{"metadata":{"generateName":"web-6d4b-","ownerReferences":[{"kind":"ReplicaSet","name":"web-6d4b","uid":"0e1f","controller":true}]${extra}},"spec":{"containers":[{"name":"app","image":"shop/web:1"}]}}}}`;
 
 describe('the review text parser: one parse per pod template', () => {
-  it("parses a template's replicas once, each answered with its own uid", () => {
+  it("parses a template's text twice, then answers its replicas from memory, each with its own uid", () => {
     const { parse, calls } = counted();
     const parser = reviewTextParser(parse);
-    const first = parseWith(parser, replica('aaaa-1'));
-    const second = parseWith(parser, replica('bbbb-2'));
-    expect(calls).toHaveLength(1);
-    expect(first.value.request.uid).toBe('aaaa-1');
-    expect(second.value.request.uid).toBe('bbbb-2');
-    expect(second.value.request.object).toBe(first.value.request.object);
-    expect(second.value).toEqual({ ...JSON.parse(replica('bbbb-2')) });
+    const [first, second, third] = ['aaaa-1', 'bbbb-2', 'cccc-3'].map((uid) =>
+      parseWith(parser, replica(uid)),
+    );
+    // Once as sent, once to place its uid and remember it; the third is the second's.
+    expect(calls).toHaveLength(2);
+    expect([first, second, third].map((parsed) => parsed?.value.request.uid)).toEqual([
+      'aaaa-1',
+      'bbbb-2',
+      'cccc-3',
+    ]);
+    expect(third!.value.request.object).toBe(second!.value.request.object);
+    expect(third!.value).toEqual(JSON.parse(replica('cccc-3')));
+    expect(parser.size()).toBe(1);
   });
 
   it('parses again when anything but the uid differs, by one character', () => {
@@ -58,7 +64,11 @@ describe('the review text parser: one parse per pod template', () => {
 
   it('shares a remembered review frozen: code that writes to it throws instead of changing the next replica', () => {
     const parser = reviewTextParser(counted().parse);
-    const { value } = parseWith(parser, replica('aaaa-1'));
+    const once = parseWith(parser, replica('aaaa-1')).value;
+    // Seen once, the review is this request's alone, and nothing stops its owner changing it.
+    once.request.object.metadata.generateName = 'changed-';
+    const { value } = parseWith(parser, replica('bbbb-2'));
+    expect(value.request.object.metadata.generateName).toBe('web-6d4b-');
     expect(() => {
       value.request.object.metadata.generateName = 'changed-';
     }).toThrow(TypeError);
@@ -72,19 +82,17 @@ describe('the review text parser: one parse per pod template', () => {
     const { parse, calls } = counted();
     const parser = reviewTextParser(parse);
     // A client writing the object before request.uid: the first uid member is the object's, and
-    // two texts that differ only there are two objects, not two replicas.
+    // texts that differ only there are different objects, not replicas.
     const objectFirst = (objectUid: string) =>
       `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{"metadata":{"uid":"${objectUid}"}},"uid":"aaaa-1","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE"}}`;
-    expect(parseWith(parser, objectFirst('0e1f')).value.request).toMatchObject({
-      uid: 'aaaa-1',
-      object: { metadata: { uid: '0e1f' } },
-    });
-    expect(parseWith(parser, objectFirst('1a2b')).value.request).toMatchObject({
-      uid: 'aaaa-1',
-      object: { metadata: { uid: '1a2b' } },
-    });
+    for (const objectUid of ['0e1f', '1a2b', '2c3d']) {
+      expect(parseWith(parser, objectFirst(objectUid)).value.request).toMatchObject({
+        uid: 'aaaa-1',
+        object: { metadata: { uid: objectUid } },
+      });
+    }
     expect(parser.size()).toBe(0);
-    // Each parsed with the probe, then again as sent.
+    // The second: parsed with the probe, which did not come back as request.uid, then as sent.
     expect(calls).toHaveLength(4);
   });
 
@@ -117,15 +125,15 @@ describe('the review text parser: one parse per pod template', () => {
     const options: ReviewTextOptions = { maxEntries: 3, maxChars: replica('x').length + 40 };
     const parser = reviewTextParser(parse, options);
     const template = (n: number) => (uid: string) => replica(uid).replace('web-6d4b-', `web-${n}-`);
-    for (const n of [1, 2, 3, 4]) parseWith(parser, template(n)('aaaa-1'));
+    for (const n of [1, 2, 3, 4]) for (const uid of ['aaaa-1', 'bbbb-2']) parseWith(parser, template(n)(uid));
+    expect(calls).toHaveLength(8);
     expect(parser.size()).toBe(3);
-    parseWith(parser, template(4)('bbbb-2'));
-    expect(calls).toHaveLength(4);
-    parseWith(parser, template(1)('bbbb-2'));
-    expect(calls).toHaveLength(5);
+    parseWith(parser, template(4)('cccc-3'));
+    expect(calls).toHaveLength(8);
+    parseWith(parser, template(1)('cccc-3'));
+    expect(calls).toHaveLength(9);
     const long = (uid: string) => replica(uid, `,"labels":{"pad":"${'x'.repeat(60)}"}`);
-    parseWith(parser, long('aaaa-1'));
-    parseWith(parser, long('bbbb-2'));
-    expect(calls).toHaveLength(7);
+    for (const uid of ['aaaa-1', 'bbbb-2', 'cccc-3']) parseWith(parser, long(uid));
+    expect(calls).toHaveLength(12);
   });
 });

@@ -18,13 +18,13 @@ export type JsonParser = (
 ) => void;
 
 export interface ReviewTextOptions {
-  /** Reviews remembered, the first remembered forgotten first. */
+  /** Reviews remembered, and texts seen once, each: the first remembered forgotten first. */
   maxEntries: number;
   /** Longer texts are parsed every time: a large pod would keep its text and objects in memory. */
   maxChars: number;
 }
 
-/** About 200 KiB of text and the objects parsed from it, at most, for a realistic pod. */
+/** About 400 KiB of text and the objects parsed from it, at most, for a realistic pod. */
 export const REVIEW_TEXT_DEFAULTS: ReviewTextOptions = { maxEntries: 32, maxChars: 32 * 1024 };
 
 /** The uids the API server writes (RFC 4122 text); anything else is parsed as usual. */
@@ -41,10 +41,12 @@ export function reviewTextParser(
   parse: JsonParser,
   options: ReviewTextOptions = REVIEW_TEXT_DEFAULTS,
 ): JsonParser & { size(): number } {
-  // Keyed by the text's length, then compared around the uid: no key string is built, and a
-  // comparison is a memory compare of the text in place.
-  const remembered = new Map<number, Remembered[]>();
-  const order: Remembered[] = [];
+  // Keyed by the text without its uid: one hash of the text per review, however many are
+  // remembered (comparing the text with each remembered one would cost a scan per review).
+  const remembered = new Map<string, Review>();
+  // Texts seen once. A review is remembered the second time its text comes: pods of which no two
+  // are alike (a StatefulSet's, a DaemonSet's) then cost a lookup, not a copy frozen for nothing.
+  const sightings = new Set<string>();
   // Unguessable, so a client cannot send it to make another member pass for request.uid.
   const probe = randomUUID();
 
@@ -54,18 +56,24 @@ export function reviewTextParser(
       parse(req, text, done);
       return;
     }
-    const seen = remembered
-      .get(text.length)
-      ?.find(
-        (entry) => entry.from === place.from && text.startsWith(entry.before) && text.endsWith(entry.after),
-      );
+    const before = text.slice(0, place.from);
+    const after = text.slice(place.to);
+    const key = `${before}${after}`;
+    const seen = remembered.get(key);
     if (seen) {
-      done(null, withUid(seen.review, place.uid));
+      done(null, withUid(seen, place.uid));
       return;
     }
+    if (!sightings.has(key)) {
+      sightings.add(key);
+      if (sightings.size > options.maxEntries) sightings.delete(sightings.values().next().value!);
+      parse(req, text, done);
+      return;
+    }
+    sightings.delete(key);
     // Parsed with the probe where the uid was: if request.uid comes back as the probe, that place
     // holds request.uid, and any text equal but for it is the same review with another uid.
-    parse(req, text.slice(0, place.from) + probe + text.slice(place.to), (error, value) => {
+    parse(req, `${before}${probe}${after}`, (error, value) => {
       if (error) {
         done(error);
         return;
@@ -77,35 +85,13 @@ export function reviewTextParser(
       }
       review.request.uid = place.uid;
       deepFreeze(review);
-      const entry = {
-        from: place.from,
-        before: text.slice(0, place.from),
-        after: text.slice(place.to),
-        length: text.length,
-        review,
-      };
-      remembered.set(entry.length, [...(remembered.get(entry.length) ?? []), entry]);
-      order.push(entry);
-      if (order.length > options.maxEntries) forget(order.shift()!);
+      remembered.set(key, review);
+      // The first remembered is the first forgotten: a Map keeps its keys in insertion order.
+      if (remembered.size > options.maxEntries) remembered.delete(remembered.keys().next().value!);
       done(null, withUid(review, place.uid));
     });
   };
-
-  const forget = (entry: Remembered) => {
-    const left = remembered.get(entry.length)!.filter((other) => other !== entry);
-    if (left.length > 0) remembered.set(entry.length, left);
-    else remembered.delete(entry.length);
-  };
-  return Object.assign(parser, { size: () => order.length });
-}
-
-interface Remembered {
-  from: number;
-  /** The text before and after the uid: slices of the one text remembered. */
-  before: string;
-  after: string;
-  length: number;
-  review: Review;
+  return Object.assign(parser, { size: () => remembered.size });
 }
 
 interface Review {

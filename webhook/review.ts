@@ -88,8 +88,8 @@ export function complete(verdict: Verdict, request: Pick<AdmissionRequest, 'uid'
 }
 
 /**
- * `complete(verdict, request)` as JSON text. A verdict's text is kept while the verdict lives:
- * the replicas of one pod template get the same verdict object (template-answers.ts), and the
+ * `complete(verdict, request)` as JSON text. A frozen verdict's text is kept while the verdict
+ * lives: the replicas of one pod template share one (template-answers.ts freezes it), and the
  * patch in it is most of the answer's text.
  */
 export function completeText(verdict: Verdict, request: Pick<AdmissionRequest, 'uid'>): string {
@@ -97,7 +97,7 @@ export function completeText(verdict: Verdict, request: Pick<AdmissionRequest, '
   if (rest === undefined) {
     const members = JSON.stringify(verdict).slice(1);
     rest = members === '}' ? '}}' : `,${members}}`;
-    verdictTexts.set(verdict, rest);
+    if (Object.isFrozen(verdict)) verdictTexts.set(verdict, rest);
   }
   return `${REVIEW_HEAD}${JSON.stringify(request.uid)}${rest}`;
 }

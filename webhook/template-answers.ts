@@ -37,6 +37,8 @@ export function templateAnswers(): TemplateAnswers {
       const found = known.find((entry) => sameInputs(entry.inputs, inputs));
       if (found) return { ...found.admitted };
       const admitted = compute();
+      // Frozen as the pod is: the replicas share it, and its answer's text with it (completeText).
+      Object.freeze(admitted.verdict);
       byPod.set(pod, [{ inputs, admitted: { ...admitted } }, ...known].slice(0, PER_POD));
       return admitted;
     },
