@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ClusterContext } from '../inject/cluster-context.ts';
-import { SKIP_REASONS } from '../inject/reasons.ts';
 import type { SidecarMode } from '../inject/sidecar-container.ts';
 import { createAdmissionGate } from './admission-gate.ts';
 import { type Admitted, admitPod, validateWorkload } from './admit.ts';
@@ -11,6 +10,7 @@ import { type NamespaceLookup, noNamespaceLookup } from './namespace-lookup.ts';
 import type { OwnerLookup } from './owner-lookup.ts';
 import { type AdmissionRequest, completeText, errored, failedOpen, parseReview } from './review.ts';
 import { type JsonParser, reviewTextParser } from './review-text.ts';
+import { reviewedLine } from './reviewed-line.ts';
 import { templateAnswers } from './template-answers.ts';
 
 export interface AdmissionRoutesOptions {
@@ -47,6 +47,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
   const answers = templateAnswers();
+  const reviewed = reviewedLine(app.log);
 
   // Before the body is read: a request that would exceed what this replica takes at once is
   // turned away, and its connection closed rather than drained.
@@ -66,7 +67,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
   const serve =
     (route: 'mutate' | 'validate', handle: (request: AdmissionRequest) => Promise<Admitted> | Admitted) =>
     async (
-      req: { body: unknown; log: FastifyInstance['log'] },
+      req: { id: string; body: unknown; log: FastifyInstance['log'] },
       reply: { code(status: number): unknown; type(contentType: string): unknown },
     ) => {
       const parsed = parseReview(req.body);
@@ -108,23 +109,7 @@ export const admissionRoutes: FastifyPluginAsync<AdmissionRoutesOptions> = async
           'namespace lookup failed; the object was admitted as if Logward were absent',
         );
       }
-      const fields = {
-        uid: request.uid,
-        route,
-        namespace: request.namespace,
-        kind: request.kind.kind,
-        operation: request.operation,
-        name: request.name || request.object?.metadata?.name || request.object?.metadata?.generateName,
-        dryRun: request.dryRun ?? false,
-        outcome: admitted.outcome,
-        reasons: admitted.reasons?.map((reason) => SKIP_REASONS[reason].text),
-        tolerated: admitted.tolerated,
-        notes: admitted.notes,
-        message: admitted.verdict.status?.message,
-        warnings: admitted.outcome === 'tolerated' ? admitted.verdict.warnings : undefined,
-      };
-      if (admitted.outcome === 'skipped' || admitted.outcome === 'ignored') req.log.debug(fields, 'reviewed');
-      else req.log.info(fields, 'reviewed');
+      reviewed(req.id, route, request, admitted);
       // Text, so fastify sends it as it is: a template's replicas share the verdict and its text.
       reply.type('application/json; charset=utf-8');
       return completeText(admitted.verdict, request);

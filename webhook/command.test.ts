@@ -138,7 +138,7 @@ describe('resolveSidecarMode', () => {
 });
 
 describe('logward webhook as a process', () => {
-  it('serves the README example review, drains and exits 0 on SIGTERM, and writes no warning to stderr', async () => {
+  it('serves the README example review, logs it within moments though review lines are batched, drains and exits 0 on SIGTERM, and writes no warning to stderr', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
       [
@@ -161,22 +161,25 @@ describe('logward webhook as a process', () => {
       stderr += text;
     });
     try {
-      const lines = createInterface({ input: child.stdout! });
-      let started:
-        | {
-            msg: string;
-            admission: { address: string; port: number }[];
-            ops: { port: number }[];
-            ownerLookup: string;
-          }
-        | undefined;
-      for await (const line of lines) {
-        const entry = JSON.parse(line);
-        if (entry.msg?.startsWith('webhook started')) {
-          started = entry;
-          break;
+      const entries: { msg?: string; uid?: string }[] = [];
+      createInterface({ input: child.stdout! }).on('line', (line) => entries.push(JSON.parse(line)));
+      const logged = async (what: string, match: (entry: (typeof entries)[number]) => boolean) => {
+        for (let waited = 0; waited < 10_000; waited += 20) {
+          const found = entries.find(match);
+          if (found) return found;
+          await new Promise((resolve) => setTimeout(resolve, 20));
         }
-      }
+        throw new Error(`no ${what} line in: ${JSON.stringify(entries)}`);
+      };
+      const started = (await logged(
+        'webhook started',
+        (entry) => !!entry.msg?.startsWith('webhook started'),
+      )) as {
+        msg: string;
+        admission: { address: string; port: number }[];
+        ops: { port: number }[];
+        ownerLookup: string;
+      };
       expect(started?.ownerLookup).toBe('off');
       expect(started?.msg).toBe(
         'webhook started without cluster credentials: owner and namespace lookups are off and auto means native',
@@ -203,11 +206,16 @@ describe('logward webhook as a process', () => {
         req.end(body);
       });
       expect(JSON.parse(answer).response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+      // Reviewed lines are written in batches, but one alone still comes out while nothing else happens.
+      const { uid } = JSON.parse(body.toString()).request;
+      expect(await logged('reviewed', (entry) => entry.msg === 'reviewed')).toMatchObject({ uid });
       const ready = await fetch(`http://127.0.0.1:${started!.ops[0]!.port}/readyz`);
       expect(ready.status).toBe(200);
       child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
+      // 'close' once stdout has ended too, every line read.
+      const [code] = await once(child, 'close');
       expect(code).toBe(0);
+      expect(entries.at(-1)?.msg).toBe('shutting down: draining in-flight reviews');
       // A deprecation warning (fastify's FSTDEP023 was one) lands here, once per process.
       expect(stderr).toBe('');
     } finally {
