@@ -71,6 +71,8 @@ export interface WebhookRun {
 
 interface Server {
   name: string;
+  /** What the load generator varies between reviews (see Running); each review's uid by default. */
+  vary?: Running['vary'];
   start(dir: string): Promise<{ child: ChildProcess; port: number; log: string }>;
 }
 
@@ -136,9 +138,10 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-function logwardWebhook(name: string, cli: string, extra: string[]): Server {
+function logwardWebhook(name: string, cli: string, extra: string[], vary?: Running['vary']): Server {
   return {
     name,
+    vary,
     async start(dir) {
       const out = join(dir, `${name.replace(/\W+/g, '-')}.log`);
       const port = await freePort();
@@ -301,6 +304,8 @@ export async function webhook(
     ...(config.fastifyFloor ? [floorServer(SERVERS.fastifyFloor, FASTIFY_FLOOR)] : []),
     floorServer(SERVERS.reviewFloor, REVIEW_FLOOR, ['--built', join(cli, '../..')]),
     logwardWebhook(SERVERS.logward, cli, []),
+    // A webhook of its own, so that its memory and CPU are not the other's: what nothing remembered costs.
+    logwardWebhook(SERVERS.distinct, cli, [], 'pod'),
     ...(config.quietVariant ? [logwardWebhook(SERVERS.quiet, cli, ['--log-level=warn'])] : []),
   ];
   const runs: WebhookRun[] = [];
@@ -311,15 +316,10 @@ export async function webhook(
   try {
     for (const server of servers) {
       const { child, port, log: serverLog } = await server.start(root);
-      running.push({ name: server.name, child, port, vary: 'uid' });
+      running.push({ name: server.name, child, port, vary: server.vary ?? 'uid' });
       const answer = await firstReview(port, cert, child, serverLog);
       if (!answer.allowed) throw new Error(`${server.name} did not allow the review`);
       patchBytes[server.name] = answer.patchBytes;
-      // The same webhook, sent pods of which no two are alike: what nothing remembered saves.
-      if (server.name === SERVERS.logward) {
-        running.push({ name: SERVERS.distinct, child, port, vary: 'pod' });
-        patchBytes[SERVERS.distinct] = answer.patchBytes;
-      }
     }
     for (const server of running) {
       await measure(server, PRIME_RATE, cert, { ...config, runMs: config.primeMs, warmupMs: 0 });
@@ -339,7 +339,7 @@ export async function webhook(
       for (const measured of rounds.values()) runs.push(medianRound(measured));
     }
   } finally {
-    for (const child of new Set(running.map((server) => server.child))) {
+    for (const { child } of running) {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
     }
