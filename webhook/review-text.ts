@@ -18,7 +18,7 @@ export type JsonParser = (
 ) => void;
 
 export interface ReviewTextOptions {
-  /** Reviews remembered, and texts seen once, each: the first remembered forgotten first. */
+  /** Reviews remembered, and as many texts seen once besides: the first seen forgotten first. */
   maxEntries: number;
   /** Longer texts are parsed every time: a large pod would keep its text and objects in memory. */
   maxChars: number;
@@ -41,14 +41,22 @@ export function reviewTextParser(
   parse: JsonParser,
   options: ReviewTextOptions = REVIEW_TEXT_DEFAULTS,
 ): JsonParser & { size(): number } {
-  // Keyed by the text without its uid: one hash of the text per review, however many are
-  // remembered (comparing the text with each remembered one would cost a scan per review).
-  const remembered = new Map<string, Review>();
-  // Texts seen once. A review is remembered the second time its text comes: pods of which no two
-  // are alike (a StatefulSet's, a DaemonSet's) then cost a lookup, not a copy frozen for nothing.
-  const sightings = new Set<string>();
+  // Texts by length, each compared around its uid with ===, which compares slices of two texts
+  // in place (a few hundred ns for a pod); a key string built per review would be copied and
+  // hashed whole (several µs), and startsWith compares character by character.
+  const byLength = new Map<number, Seen[]>();
+  const order: Seen[] = [];
+  let remembered = 0;
   // Unguessable, so a client cannot send it to make another member pass for request.uid.
   const probe = randomUUID();
+
+  const forgetOldest = () => {
+    const oldest = order.shift()!;
+    if (oldest.review) remembered -= 1;
+    const left = byLength.get(oldest.length)!.filter((seen) => seen !== oldest);
+    if (left.length > 0) byLength.set(oldest.length, left);
+    else byLength.delete(oldest.length);
+  };
 
   const parser = (req: unknown, text: string, done: (error: Error | null, value?: unknown) => void) => {
     const place = text.length <= options.maxChars ? uidPlace(text) : undefined;
@@ -58,19 +66,25 @@ export function reviewTextParser(
     }
     const before = text.slice(0, place.from);
     const after = text.slice(place.to);
-    const key = `${before}${after}`;
-    const seen = remembered.get(key);
-    if (seen) {
-      done(null, withUid(seen, place.uid));
+    const seen = byLength.get(text.length)?.find((other) => other.before === before && other.after === after);
+    if (seen?.review) {
+      done(null, withUid(seen.review, place.uid));
       return;
     }
-    if (!sightings.has(key)) {
-      sightings.add(key);
-      if (sightings.size > options.maxEntries) sightings.delete(sightings.values().next().value!);
+    // A review is remembered the second time its text comes: pods of which no two are alike (a
+    // StatefulSet's, a DaemonSet's) then cost a comparison, not a copy frozen for nothing.
+    if (seen && !seen.placeable) {
       parse(req, text, done);
       return;
     }
-    sightings.delete(key);
+    if (!seen) {
+      const first: Seen = { length: text.length, before, after, placeable: true, review: undefined };
+      byLength.set(text.length, [...(byLength.get(text.length) ?? []), first]);
+      order.push(first);
+      if (order.length > 2 * options.maxEntries) forgetOldest();
+      parse(req, text, done);
+      return;
+    }
     // Parsed with the probe where the uid was: if request.uid comes back as the probe, that place
     // holds request.uid, and any text equal but for it is the same review with another uid.
     parse(req, `${before}${probe}${after}`, (error, value) => {
@@ -80,18 +94,30 @@ export function reviewTextParser(
       }
       const review = value as Review;
       if (review?.request?.uid !== probe) {
+        seen.placeable = false;
         parse(req, text, done);
         return;
       }
       review.request.uid = place.uid;
       deepFreeze(review);
-      remembered.set(key, review);
-      // The first remembered is the first forgotten: a Map keeps its keys in insertion order.
-      if (remembered.size > options.maxEntries) remembered.delete(remembered.keys().next().value!);
+      seen.review = review;
+      remembered += 1;
+      // The first seen is the first forgotten, remembered or not.
+      while (remembered > options.maxEntries) forgetOldest();
       done(null, withUid(review, place.uid));
     });
   };
-  return Object.assign(parser, { size: () => remembered.size });
+  return Object.assign(parser, { size: () => remembered });
+}
+
+/** A text seen before, as the text around its uid (slices of it), and its review once remembered. */
+interface Seen {
+  length: number;
+  before: string;
+  after: string;
+  /** False once the probe showed the first uid member is not request.uid: parsed as sent from then on. */
+  placeable: boolean;
+  review: Review | undefined;
 }
 
 interface Review {
