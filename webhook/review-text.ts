@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 // The API server sends the replicas of one ReplicaSet as the same text: their pods carry
 // generateName, not a name (it is chosen after mutating admission), so two reviews of one pod
-// template differ only in request.uid. The text with its uid left out is therefore a key for
-// everything parsed from it; a review seen before is not parsed again, and the decision made
+// template differ only in request.uid. The text around its uid therefore stands for everything
+// parsed from it: a review whose text came before is not parsed again, and the decision made
 // for it (template-answers.ts) can be remembered with the parsed object as its key.
 //
 // The uid is found without parsing: the first "uid" member of the text, as the API server
@@ -24,7 +24,7 @@ export interface ReviewTextOptions {
   maxChars: number;
 }
 
-/** About 400 KiB of text and the objects parsed from it, at most, for a realistic pod. */
+/** At most 64 texts of 32 KiB and 32 reviews parsed from them; a realistic pod's is 3 KiB. */
 export const REVIEW_TEXT_DEFAULTS: ReviewTextOptions = { maxEntries: 32, maxChars: 32 * 1024 };
 
 /** The uids the API server writes (RFC 4122 text); anything else is parsed as usual. */
@@ -32,10 +32,10 @@ const PLAIN_UID = /^[0-9A-Za-z-]{1,64}$/;
 const UID_MEMBER = /"uid"\s*:\s*"/;
 
 /**
- * A JSON body parser for AdmissionReviews that parses each review text once. Hits return the
- * remembered review, deeply frozen, in a new envelope carrying this request's uid; misses and
- * any text it cannot place the uid in go to `parse` (fastify's own, with its checks for
- * prototype poisoning), so what is accepted and refused does not change.
+ * A JSON body parser for AdmissionReviews that parses a review text at most twice, however many
+ * times it comes with another uid. Hits return the remembered review, deeply frozen, in a new
+ * envelope carrying this request's uid; everything else goes to `parse` (fastify's own, with its
+ * checks for prototype poisoning), so what is accepted and refused does not change.
  */
 export function reviewTextParser(
   parse: JsonParser,
