@@ -55,7 +55,10 @@ describe('the patch', () => {
         (original, edits) => {
           const mutated = appendOnly(deepFreeze(original), edits);
           const operations = diffPatch(original as object, mutated as object);
-          expect(operations).toEqual(fastJsonPatch.compare(original as object, mutated as object));
+          // Compared as sent, JSON: fast-json-patch copies values through JSON, which has no -0.
+          expect(JSON.parse(JSON.stringify(operations))).toEqual(
+            fastJsonPatch.compare(original as object, mutated as object),
+          );
           expect(JSON.stringify(applyStrict(original, operations))).toBe(JSON.stringify(mutated));
         },
       ),
